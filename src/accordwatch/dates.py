@@ -1,0 +1,561 @@
+"""Temporal expressions -> TIMEX3 values, resolved against the report date.
+
+Pure functions, no I/O. ``tag(text, anchor)`` finds every date, time and
+duration in a sentence and normalises it:
+
+- "today" is the anchor; "yesterday", "tomorrow", "the day after tomorrow";
+- weekdays resolve to the nearest one before the anchor in past tense and
+  after it in future tense (the anchor's own weekday is the anchor);
+- a month-day without a year takes the year nearest the anchor that agrees
+  with the tense;
+- "by / until / no later than D" keep D with ``mod="END"``;
+- durations are values (``P10D``, ``PT72H``, ``P6M``); "within 60 days of the
+  agreement" is a duration with ``anchor="agreement"`` for the caller to add;
+  "three days later" is resolved from the previous date mentioned;
+- precision is kept: day, month, year, week or time.
+
+Every regular expression here is linear: no nested unbounded repetition.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+
+__all__ = ["Timex", "add_duration", "parse_number", "tag", "tense_of"]
+
+
+@dataclass(frozen=True)
+class Timex:
+    start: int
+    end: int
+    text: str
+    type: str  # DATE | TIME | DURATION | SET
+    value: str
+    date: dt.date | None
+    precision: str | None
+    signal: str | None
+    mod: str | None = None
+    duration_days: int | None = None
+    anchor: str | None = None
+
+
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+    "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}
+WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
+UNITS = {"day": "D", "days": "D", "week": "W", "weeks": "W", "month": "M", "months": "M", "year": "Y", "years": "Y",
+         "hour": "H", "hours": "H", "fortnight": "W2", "fortnights": "W2"}
+
+_ONES = {"zero": 0, "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+         "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+         "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+
+_M = r"(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)"
+_WD = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_WORDNUM = (r"(?:(?:one|two|three|four|five|six|seven|eight|nine)\s+hundred(?:\s+and)?(?:\s+|-))?"
+            r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
+            r"|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
+            r"|(?:one|two|three|four|five|six|seven|eight|nine) hundred|hundred)")
+_NUM = r"(?:\d{1,4}|" + _WORDNUM + r"|an?)"
+_ORD = r"(?:st|nd|rd|th)?"
+_YEAR = r"(?:1[89]\d\d|2[01]\d\d)"
+
+I = re.IGNORECASE
+
+# Quick rejection: a text with none of these cannot hold a temporal expression.
+_PRECHECK = re.compile(
+    r"\d|" + _M + r"\b|" + _WD + r"|today|tonight|yesterday|tomorrow|week|month|year|fortnight|day|hour|midnight|noon|ago|later",
+    I,
+)
+
+# name -> pattern; every pattern is applied with finditer over the text.
+_PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("iso", re.compile(r"\b(?P<y>" + _YEAR + r")-(?P<m>\d{2})-(?P<d>\d{2})\b(?:T(?P<hh>\d{2}):(?P<mm>\d{2}))?")),
+    ("dmy_num", re.compile(r"\b(?P<d>\d{1,2})[./](?P<m>\d{1,2})[./](?P<y>" + _YEAR + r")\b")),
+    ("range_dm", re.compile(r"\b(?P<d1>\d{1,2})" + _ORD + r"\s*(?:-|–|—|to|and|until|till)\s*(?P<d2>\d{1,2})" + _ORD + r"\s+(?:of\s+)?(?P<mon>" + _M + r")\.?(?:,?\s+(?P<y>" + _YEAR + r"))?\b", I)),
+    ("range_md", re.compile(r"\b(?P<mon>" + _M + r")\.?\s+(?P<d1>\d{1,2})" + _ORD + r"\s*(?:-|–|—|to|and|until|till)\s*(?P<d2>\d{1,2})" + _ORD + r"(?!\d)(?:,?\s+(?P<y>" + _YEAR + r"))?\b", I)),
+    ("dm", re.compile(r"\b(?P<d>\d{1,2})" + _ORD + r"\s+(?:of\s+)?(?P<mon>" + _M + r")\.?(?:,?\s+(?P<y>" + _YEAR + r")\b)?", I)),
+    ("md", re.compile(r"\b(?P<mon>" + _M + r")\.?\s+(?P<d>\d{1,2})" + _ORD + r"(?![\d:])(?:,?\s+(?P<y>" + _YEAR + r")\b)?", I)),
+    ("mid_month", re.compile(r"\b(?P<pre>mid|early|late)[- ](?P<mon>" + _M + r")\b(?:\s+(?P<y>" + _YEAR + r")\b)?", I)),
+    ("month_year", re.compile(r"\b(?P<mon>" + _M + r")\.?\s+(?P<y>" + _YEAR + r")\b", I)),
+    ("month_only", re.compile(r"\b(?P<sig>in|during|since|until|by|throughout|through|before|after|from|of|last|next|this|early|late)\s+(?P<mon>january|february|march|april|june|july|august|september|october|november|december)\b(?!\s*\d)", I)),
+    ("ordinal_day", re.compile(r"\bthe\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?" + _M + r")", I)),
+    ("weekday", re.compile(r"\b(?:(?P<rel>next|last|this|coming|previous|following)\s+)?(?P<wd>" + _WD + r")\b", I)),
+    ("relday", re.compile(r"\b(?P<w>the day after tomorrow|the day before yesterday|today|tonight|this morning|this afternoon|this evening|yesterday|tomorrow)\b", I)),
+    ("relperiod", re.compile(r"\b(?P<rel>last|next|this|past|coming|previous|following)\s+(?P<unit>week|month|year)\b", I)),
+    ("ago", re.compile(r"\b(?P<n>" + _NUM + r")\s+(?P<unit>days?|weeks?|months?|years?)\s+ago\b", I)),
+    ("in_n", re.compile(r"\bin\s+(?P<n>" + _NUM + r")\s+(?P<unit>days?|weeks?)(?:'|’)?(?:\s+time)?\b", I)),
+    ("later", re.compile(r"\b(?P<n>" + _NUM + r"|a)\s+(?P<unit>days?|weeks?|fortnight|months?)\s+(?P<dir>later|after that|afterwards|earlier|before that)\b(?!\s+than)", I)),
+    ("within_of", re.compile(r"\bwithin\s+(?P<n>" + _NUM + r")[- ](?P<unit>days?|weeks?|months?|years?|hours?)\s+(?:of|from|after)\s+(?P<what>(?:the\s+|its\s+)?(?:agreement|deal|accord|statement|signing|signature|truce|ceasefire|cease-fire|entry into force|start of the ceasefire|ceasefire taking effect|ceasefire's entry into force|truce taking effect|agreement taking effect|agreement's entry into force|effective date|d-day)(?:\s+taking\s+effect|\s+coming\s+into\s+force|\s+entering\s+into\s+force)?)", I)),
+    ("duration", re.compile(r"\b(?P<n>" + _NUM + r")(?:[- ](?P<unit>days?|weeks?|months?|years?|hours?|fortnights?))(?:-long)?\b", I)),
+    ("fortnight", re.compile(r"\b(?:a|one)\s+fortnight\b", I)),
+    ("time", re.compile(r"(?:\b(?P<h>\d{1,2})(?::(?P<mi>\d{2}))?\s*(?P<ap>a\.m\.|p\.m\.|am\b|pm\b)|\b(?P<h24>[01]\d|2[0-4]):(?P<mi24>\d{2})\b|\b(?P<word>midnight|noon|midday)\b)", I)),
+    ("year", re.compile(r"\b(?P<sig>in|by|since|until|from|during|before|after|early|late|mid-|of|the end of)\s+(?P<y>" + _YEAR + r")\b(?![,.]?\d)", I)),
+]
+
+_SIGNAL = re.compile(
+    r"(?P<s>no later than|not later than|no earlier than|by|until|till|before|after|since|from|on|in|within|between|to|through|as of|starting|effective|at|and)\s+(?:the\s+)?(?:(?:early|late)\s+(?:hours\s+of\s+)?|(?:the\s+)?(?:early|small)\s+hours\s+of\s+)?$",
+    I,
+)
+_SIG_MOD = {"no later than": "END", "not later than": "END", "by": "END", "until": "END", "till": "END",
+            "before": "BEFORE", "after": "AFTER", "since": "START", "from": "START", "starting": "START", "no earlier than": "AFTER"}
+
+_FUTURE = re.compile(
+    r"\b(?:will|shall|'ll|is to|are to|be to|due|expected|scheduled|set to|plans? to|planning to|going to|next|upcoming|coming|would|must|should|intend|intends|to be|tomorrow|have until|has until|is meant|are meant|aims? to|deadline)\b",
+    I,
+)
+_PAST = re.compile(
+    r"\b(?:was|were|had|did|ago|last|yesterday|said|says|took|came|went|began|begun|left|fled|gave|made|held|met|agreed|signed|announced|reported|\w+ed)\b",
+    I,
+)
+
+
+def parse_number(s: str) -> int | None:
+    """'ten' -> 10, 'one hundred and twenty' -> 120, '72' -> 72, 'a' -> 1."""
+    s = s.strip().lower().replace("-", " ")
+    if s.isdigit():
+        return int(s)
+    total = 0
+    current = 0
+    seen = False
+    for w in s.split():
+        if w == "and":
+            continue
+        if w in _ONES:
+            current += _ONES[w]
+            seen = True
+        elif w in _TENS:
+            current += _TENS[w]
+            seen = True
+        elif w == "hundred":
+            current = max(current, 1) * 100
+            seen = True
+        else:
+            return None
+    total += current
+    return total if seen else None
+
+
+def tense_of(text: str) -> str:
+    """'future', 'past' or 'present' from simple cues in ``text``."""
+    f = _FUTURE.search(text)
+    p = _PAST.search(text)
+    if f and not p:
+        return "future"
+    if p and not f:
+        return "past"
+    if f and p:
+        # future-in-the-past ("said it would ...") still points forward
+        return "future" if re.search(r"\b(?:will|shall|is to|are to|due to|expected|would|must|have until|has until)\b", text, I) else "past"
+    return "present"
+
+
+def _local_tense(text: str, start: int, end: int, default: str) -> str:
+    window = text[max(0, start - 60) : start] + " " + text[end : end + 25]
+    f = list(_FUTURE.finditer(window))
+    p = list(_PAST.finditer(window))
+    if f and not p:
+        return "future"
+    if p and not f:
+        return "past"
+    if f and p:
+        # the cue nearest the expression wins
+        return "future" if f[-1].start() > p[-1].start() else "past"
+    return default
+
+
+def add_duration(d: dt.date, value: str) -> dt.date | None:
+    """Apply a TIMEX3 duration (P10D, P2W, P6M, P1Y, PT72H) to a date."""
+    m = re.fullmatch(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(\d+)H)?", value or "")
+    if not m or not any(m.groups()):
+        return None
+    y, mo, w, da, h = (int(x) if x else 0 for x in m.groups())
+    month0 = d.month - 1 + mo + 12 * y
+    year, month = d.year + month0 // 12, month0 % 12 + 1
+    day = min(d.day, calendar.monthrange(year, month)[1])
+    return dt.date(year, month, day) + dt.timedelta(days=7 * w + da + h // 24)
+
+
+def _duration_value(n: int, unit: str) -> tuple[str, int | None]:
+    u = UNITS[unit.lower()]
+    if u == "W2":
+        return f"P{2 * n}W", 14 * n
+    if u == "H":
+        return f"PT{n}H", (n // 24 if n % 24 == 0 else None)
+    days = {"D": n, "W": 7 * n}.get(u)
+    return f"P{n}{u}", days
+
+
+def _safe_date(y: int, m: int, d: int) -> dt.date | None:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _choose_year(month: int, day: int, anchor: dt.date, tense: str) -> dt.date | None:
+    cands = [c for c in (_safe_date(anchor.year + k, month, day) for k in (-1, 0, 1)) if c]
+    if not cands:
+        return None
+    nearest = min(cands, key=lambda c: abs((c - anchor).days))
+    if tense == "past":
+        pref = [c for c in cands if c <= anchor + dt.timedelta(days=1)]
+    elif tense == "future":
+        pref = [c for c in cands if c >= anchor - dt.timedelta(days=1)]
+    else:
+        pref = []
+    if pref:
+        best = min(pref, key=lambda c: abs((c - anchor).days))
+        if abs((best - anchor).days) <= 300:
+            return best
+    return nearest
+
+
+def _choose_month_year(month: int, anchor: dt.date, tense: str) -> int:
+    d = _choose_year(month, 15, anchor, tense)
+    if d is None:
+        return anchor.year
+    if month == anchor.month:
+        return anchor.year
+    return d.year
+
+
+def _weekday(wd: int, rel: str | None, anchor: dt.date, tense: str) -> dt.date:
+    delta = (wd - anchor.weekday()) % 7
+    rel = (rel or "").lower()
+    if rel in ("next", "coming", "following"):
+        return anchor + dt.timedelta(days=delta or 7)
+    if rel in ("last", "previous"):
+        back = (anchor.weekday() - wd) % 7
+        return anchor - dt.timedelta(days=back or 7)
+    if rel == "this":
+        return anchor + dt.timedelta(days=delta) if tense == "future" else anchor - dt.timedelta(days=(anchor.weekday() - wd) % 7)
+    if delta == 0:
+        return anchor
+    if tense == "future":
+        return anchor + dt.timedelta(days=delta)
+    return anchor - dt.timedelta(days=(anchor.weekday() - wd) % 7)
+
+
+def _signal(text: str, start: int) -> tuple[str | None, str | None]:
+    m = _SIGNAL.search(text, max(0, start - 40), start)
+    if not m:
+        return None, None
+    s = m.group("s").lower()
+    if s == "and":
+        return None, None
+    return s, _SIG_MOD.get(s)
+
+
+@dataclass
+class _Cand:
+    start: int
+    end: int
+    kind: str
+    m: re.Match
+
+
+def _cands(text: str) -> list[_Cand]:
+    out: list[_Cand] = []
+    for kind, rx in _PATTERNS:
+        for m in rx.finditer(text):
+            s, e = m.span()
+            if kind == "month_only" or kind == "year":
+                # the signal word is not part of the expression
+                key = "mon" if kind == "month_only" else "y"
+                s = m.start(key)
+                if kind == "year" and m.group("sig").lower() in ("early", "late", "mid-", "the end of"):
+                    s = m.start("sig")
+            if kind == "month_only" and m.group("sig").lower() in ("last", "next", "this", "early", "late"):
+                s = m.start("sig")
+            if kind == "duration":
+                if m.group("unit") is None:
+                    continue
+                # "1,960 servicemen" style numbers never reach here; skip "a day" / "a year" alone
+                if m.group("n").lower() in ("a", "an") and not re.search(r"\b(?:for|within|over|after|in|of|another|only|just|per|than)\s+$", text[max(0, s - 12) : s], I):
+                    continue
+            out.append(_Cand(s, e, kind, m))
+    # longest first at each start; drop overlaps
+    out.sort(key=lambda c: (c.start, -(c.end - c.start)))
+    kept: list[_Cand] = []
+    last_end = -1
+    for c in out:
+        if c.start >= last_end:
+            kept.append(c)
+            last_end = c.end
+        elif kept and c.end > kept[-1].end and c.start == kept[-1].start:
+            kept[-1] = c
+            last_end = c.end
+    return kept
+
+
+def _mk(text: str, s: int, e: int, typ: str, value: str, date: dt.date | None, precision: str | None, **kw) -> Timex:
+    sig, mod = _signal(text, s)
+    if "mod" in kw and kw["mod"] is None:
+        kw.pop("mod")
+    return Timex(s, e, text[s:e], typ, value, date, precision, kw.pop("signal", sig), kw.pop("mod", mod), **kw)
+
+
+def _resolve(text: str, c: _Cand, anchor: dt.date, tense: str, previous: dt.date | None, last_date: dt.date | None) -> list[Timex]:
+    m, k = c.m, c.kind
+    lt = _local_tense(text, c.start, c.end, tense)
+    if k == "iso":
+        d = _safe_date(int(m["y"]), int(m["m"]), int(m["d"]))
+        if not d:
+            return []
+        if m["hh"]:
+            return [_mk(text, c.start, c.end, "TIME", f"{d.isoformat()}T{m['hh']}:{m['mm']}", d, "time")]
+        return [_mk(text, c.start, c.end, "DATE", d.isoformat(), d, "day")]
+    if k == "dmy_num":
+        d = _safe_date(int(m["y"]), int(m["m"]), int(m["d"]))
+        if d is None and "/" in m.group(0):
+            d = _safe_date(int(m["y"]), int(m["d"]), int(m["m"]))  # US month/day/year when unambiguous
+        elif "/" in m.group(0) and int(m["d"]) <= 12 and int(m["m"]) <= 12 and m["d"] != m["m"]:
+            return []  # 03/04/2020 is ambiguous: no guess
+        return [_mk(text, c.start, c.end, "DATE", d.isoformat(), d, "day")] if d else []
+    if k in ("range_dm", "range_md"):
+        mon = MONTHS[m["mon"].lower().rstrip(".")]
+        out = []
+        for key in ("d1", "d2"):
+            day = int(m[key])
+            if m["y"]:
+                d = _safe_date(int(m["y"]), mon, day)
+            else:
+                d = _choose_year(mon, day, anchor, lt)
+            if d is None:
+                return []
+            s, e = (m.start(key), m.end(key))
+            if k == "range_dm" and key == "d2":
+                e = c.end
+            if k == "range_md" and key == "d1":
+                s = c.start
+            if k == "range_md" and key == "d2":
+                e = c.end
+            sig = "between" if re.search(r"\bbetween\s+$", text[max(0, c.start - 10) : c.start], I) else None
+            out.append(_mk(text, s, e, "DATE", d.isoformat(), d, "day", **({"signal": sig} if sig else {})))
+        return out
+    if k in ("dm", "md"):
+        mon = MONTHS[m["mon"].lower().rstrip(".")]
+        day = int(m["d"])
+        if m["y"]:
+            d = _safe_date(int(m["y"]), mon, day)
+        else:
+            d = _choose_year(mon, day, anchor, lt)
+        if d is None:
+            return []
+        return [_mk(text, c.start, c.end, "DATE", d.isoformat(), d, "day")]
+    if k == "mid_month":
+        mon = MONTHS[m["mon"].lower()]
+        y = int(m["y"]) if m["y"] else _choose_month_year(mon, anchor, lt)
+        pre = m["pre"].lower()
+        return [_mk(text, c.start, c.end, "DATE", f"{y:04d}-{mon:02d}", None, "month", mod={"mid": "MID", "early": "START", "late": "END"}[pre])]
+    if k == "month_year":
+        mon = MONTHS[m["mon"].lower().rstrip(".")]
+        return [_mk(text, c.start, c.end, "DATE", f"{int(m['y']):04d}-{mon:02d}", None, "month")]
+    if k == "month_only":
+        mon = MONTHS[m["mon"].lower()]
+        sig = m["sig"].lower()
+        if sig in ("last",):
+            y = anchor.year if mon < anchor.month else anchor.year - 1
+        elif sig in ("next",):
+            y = anchor.year if mon > anchor.month else anchor.year + 1
+        else:
+            y = _choose_month_year(mon, anchor, lt)
+        mod = {"early": "START", "late": "END"}.get(sig)
+        return [_mk(text, c.start, c.end, "DATE", f"{y:04d}-{mon:02d}", None, "month", **({"mod": mod} if mod else {}))]
+    if k == "ordinal_day":
+        day = int(m["d"])
+        d = _safe_date(anchor.year, anchor.month, day)
+        if d is None:
+            return []
+        if lt == "future" and d < anchor:
+            nm = anchor.month % 12 + 1
+            d = _safe_date(anchor.year + (anchor.month == 12), nm, day) or d
+        elif lt == "past" and d > anchor:
+            pm = (anchor.month - 2) % 12 + 1
+            d = _safe_date(anchor.year - (anchor.month == 1), pm, day) or d
+        return [_mk(text, c.start, c.end, "DATE", d.isoformat(), d, "day")]
+    if k == "weekday":
+        d = _weekday(WEEKDAYS[m["wd"].lower()], m["rel"], anchor, lt)
+        return [_mk(text, c.start, c.end, "DATE", d.isoformat(), d, "day")]
+    if k == "relday":
+        w = m["w"].lower()
+        off = {"the day after tomorrow": 2, "the day before yesterday": -2, "yesterday": -1, "tomorrow": 1}.get(w, 0)
+        d = anchor + dt.timedelta(days=off)
+        return [_mk(text, c.start, c.end, "DATE", d.isoformat(), d, "day")]
+    if k == "relperiod":
+        rel, unit = m["rel"].lower(), m["unit"].lower()
+        step = {"last": -1, "past": -1, "previous": -1, "next": 1, "coming": 1, "following": 1, "this": 0}[rel]
+        if unit == "week":
+            d = anchor + dt.timedelta(days=7 * step)
+            y, w, _ = d.isocalendar()
+            return [_mk(text, c.start, c.end, "DATE", f"{y:04d}-W{w:02d}", None, "week")]
+        if unit == "month":
+            mo0 = anchor.month - 1 + step
+            y, mo = anchor.year + mo0 // 12, mo0 % 12 + 1
+            return [_mk(text, c.start, c.end, "DATE", f"{y:04d}-{mo:02d}", None, "month")]
+        return [_mk(text, c.start, c.end, "DATE", f"{anchor.year + step:04d}", None, "year")]
+    if k in ("ago", "in_n", "later"):
+        n = parse_number(m["n"]) if m["n"].lower() not in ("a", "an") else 1
+        unit = m["unit"].lower()
+        if n is None:
+            return []
+        value, days = _duration_value(n, unit)
+        if k == "ago":
+            if days is None:
+                if unit.startswith("month"):
+                    d = add_duration(anchor, f"P{n}M")
+                    d = _months_back(anchor, n)
+                    return [_mk(text, c.start, c.end, "DATE", f"{d.year:04d}-{d.month:02d}", None, "month")]
+                return [_mk(text, c.start, c.end, "DATE", f"{anchor.year - n:04d}", None, "year")]
+            d = anchor - dt.timedelta(days=days)
+            return [_mk(text, c.start, c.end, "DATE", d.isoformat(), d, "day")]
+        if k == "in_n":
+            d = anchor + dt.timedelta(days=days or 0)
+            return [_mk(text, c.start, c.end, "DATE", d.isoformat(), d, "day")]
+        base = previous if previous is not None else last_date
+        sign = -1 if m["dir"].lower() in ("earlier", "before that") else 1
+        if base is not None and days is not None:
+            d = base + dt.timedelta(days=sign * days)
+            return [_mk(text, c.start, c.end, "DATE", d.isoformat(), d, "day")]
+        return [_mk(text, c.start, c.end, "DURATION", value, None, None, duration_days=days, anchor="previous")]
+    if k == "within_of":
+        n = parse_number(m["n"])
+        if n is None:
+            return []
+        value, days = _duration_value(n, m["unit"].lower())
+        what = m["what"].lower()
+        if "sign" in what:
+            ref = "signing"
+        elif "ceasefire" in what or "truce" in what or "cease-fire" in what:
+            ref = "ceasefire"
+        elif "entry into force" in what or "effect" in what or "d-day" in what:
+            ref = "effect"
+        else:
+            ref = "agreement"
+        return [_mk(text, c.start, c.end, "DURATION", value, None, None, duration_days=days, anchor=ref, signal="within")]
+    if k == "duration":
+        n = parse_number(m["n"])
+        if n is None or n == 0:
+            return []
+        value, days = _duration_value(n, m["unit"].lower())
+        return [_mk(text, c.start, c.end, "DURATION", value, None, None, duration_days=days)]
+    if k == "fortnight":
+        return [_mk(text, c.start, c.end, "DURATION", "P2W", None, None, duration_days=14)]
+    if k == "time":
+        if m["word"]:
+            w = m["word"].lower()
+            hh, mi = (24, 0) if w == "midnight" else (12, 0)
+        elif m["h24"] is not None:
+            hh, mi = int(m["h24"]), int(m["mi24"])
+        else:
+            hh, mi = int(m["h"]), int(m["mi"] or 0)
+            ap = m["ap"].lower()
+            if hh > 12:
+                return []
+            if ap.startswith("p") and hh != 12:
+                hh += 12
+            if ap.startswith("a") and hh == 12:
+                hh = 0
+        if hh > 24 or mi > 59:
+            return []
+        return [_mk(text, c.start, c.end, "TIME", f"T{hh:02d}:{mi:02d}", None, "time")]
+    if k == "year":
+        y = int(m["y"])
+        return [_mk(text, c.start, c.end, "DATE", f"{y:04d}", None, "year")]
+    return []
+
+
+def _months_back(d: dt.date, n: int) -> dt.date:
+    mo0 = d.month - 1 - n
+    return dt.date(d.year + mo0 // 12, mo0 % 12 + 1, 1)
+
+
+_JOIN_ON = re.compile(r"^\s*(?:,\s*)?(?:on|of)?\s*(?:the\s+)?$", I)
+_JOIN_APPOS = re.compile(r"^\s*,?\s*(?:an?\s+)?$", I)
+_JOIN_TIME = re.compile(r"^\s*(?:\(?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+time\)?\s*)?(?:,\s*)?(?:on\s+|of\s+)?(?:the\s+)?$")
+_JOIN_DATE_AT = re.compile(r"^\s*,?\s*at\s+$", I)
+
+
+def _merge(text: str, tx: list[Timex], last_date: dt.date | None) -> list[Timex]:
+    """Join parts of one expression: 'today on November 15', 'Saturday, November 19',
+    'February 18, a Tuesday', '4 a.m. on November 27', 'November 27 at 4 a.m.'."""
+    out: list[Timex] = []
+    i = 0
+    while i < len(tx):
+        a = tx[i]
+        b = tx[i + 1] if i + 1 < len(tx) else None
+        if b is not None:
+            gap = text[a.end : b.start]
+            a_day = a.date is not None and a.precision == "day"
+            b_day = b.date is not None and b.precision == "day"
+            # weekday/relative day + explicit date (either order): the explicit date wins
+            if a_day and b_day and (_JOIN_ON.match(gap) or _JOIN_APPOS.match(gap)) and len(gap) <= 8:
+                keep = b if _explicit(b) else a
+                if _explicit(a) and not _explicit(b):
+                    keep = a
+                out.append(replace(keep, start=a.start, end=b.end, text=text[a.start : b.end], signal=a.signal, mod=a.mod))
+                i += 2
+                continue
+            if a.type == "TIME" and a.date is None and b_day and _JOIN_TIME.match(gap) and len(gap) <= 30:
+                d = b.date
+                out.append(_timed(text, a, b, d, a.start, b.end, a.signal, a.mod))
+                i += 2
+                continue
+            if a_day and b.type == "TIME" and b.date is None and _JOIN_DATE_AT.match(gap):
+                out.append(_timed(text, b, a, a.date, a.start, b.end, a.signal, a.mod))
+                i += 2
+                continue
+        out.append(a)
+        i += 1
+    # a bare time attaches to the last day mentioned before it (or is dropped)
+    final: list[Timex] = []
+    last = last_date
+    for t in out:
+        if t.type == "TIME" and t.date is None:
+            if last is None:
+                continue
+            t = _timed(text, t, None, last, t.start, t.end, t.signal, t.mod)
+        if t.date is not None:
+            last = t.date
+        final.append(t)
+    return final
+
+
+def _explicit(t: Timex) -> bool:
+    return bool(re.search(r"\d", t.text))
+
+
+def _timed(text: str, time_tx: Timex, day_tx: Timex | None, d: dt.date, s: int, e: int, sig, mod) -> Timex:
+    hhmm = time_tx.value[1:]
+    return Timex(s, e, text[s:e], "TIME", f"{d.isoformat()}T{hhmm}", d, "time", sig, mod)
+
+
+def tag(text: str, anchor: dt.date, tense: str | None = None, previous: dt.date | None = None) -> list[Timex]:
+    """Every temporal expression in ``text``, resolved against ``anchor``.
+
+    >>> [t.value for t in tag("The handover was postponed until November 25.", dt.date(2020, 11, 15))]
+    ['2020-11-25']
+    """
+    if not text or not _PRECHECK.search(text):
+        return []
+    try:
+        sent_tense = tense or tense_of(text)
+        cands = _cands(text)
+        out: list[Timex] = []
+        last_date = previous
+        for c in cands:
+            for t in _resolve(text, c, anchor, sent_tense, previous, last_date):
+                out.append(t)
+                if t.date is not None:
+                    last_date = t.date
+        out.sort(key=lambda t: t.start)
+        return _merge(text, out, previous)
+    except (ValueError, OverflowError, KeyError, IndexError):
+        return []

@@ -1,0 +1,96 @@
+"""Arguments of an event: date, places, agent, recipient, quantity.
+
+Pure helpers over a sentence and the mentions found in it by earlier steps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from ..model import EventType
+
+NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|dozens?|hundreds|thousands|tens of thousands|scores)"
+QUANTITY = re.compile(
+    r"\b(?:(?:about|some|more than|over|up to|nearly|almost|around|at least|roughly|another|down to)\s+)?"
+    r"(?:\d[\d,.]*|" + NUMBER_WORDS + r")(?:[- ]\w+)?\s+(?:\w+\s+){0,2}?"
+    r"(?:servicem[ae]n|troops|soldiers|peacekeepers|personnel|prisoners|hostages|captives|detainees|inmates|people|refugees|"
+    r"civilians|residents|families|fighters|armoured personnel carriers|vehicles|buses|cars|trucks|ships|vessels|tonnes|tons|"
+    r"artillery pieces|rocket launchers|guns|weapons|pieces of equipment|items|observers|monitors|bodies|killed|wounded|"
+    r"Armenians|Azerbaijanis|Palestinians|Israelis|women|children|posts)\b",
+    re.IGNORECASE,
+)
+
+# "from X" marks an origin: not where a deployment or return happens.
+ORIGIN = re.compile(r"\bfrom\s+(?:the\s+)?(?:village of\s+|town of\s+|city of\s+)?$", re.IGNORECASE)
+ORIGIN_LIST = re.compile(r"\bfrom\b[^.;]{0,60}$", re.IGNORECASE)
+ANAPHOR = re.compile(r"\b(?:the|this|that|its|the same) (?:district|region|area|territory)\b|\bits (?:residents|inhabitants)\b", re.IGNORECASE)
+REPORTING = re.compile(
+    r"\b(?:said|says|announced|reported|told|stated|confirmed|added|wrote|briefing|statement|address)\b[^.;]{0,40}$",
+    re.IGNORECASE,
+)
+
+DISTRICT_KINDS = frozenset({"district", "region", "province", "rayon", "corridor"})
+
+
+def quantity(text: str) -> str | None:
+    """The first quantity phrase in ``text``: "1,960 servicemen", "90 Palestinian prisoners"."""
+    m = QUANTITY.search(text)
+    if not m:
+        return None
+    q = m.group(0).strip()
+    # years and bare numbers followed by nothing meaningful are not quantities
+    if re.fullmatch(r"(?:19|20)\d\d\b.*", q) and not re.search(r",", q):
+        return None
+    return q
+
+
+def day_timexes(timexes: list, lo: int, hi: int) -> list:
+    return [t for t in timexes if t.start >= lo and t.end <= hi and t.date is not None and t.precision in ("day", "time")]
+
+
+def pick_date(timexes: list, lo: int, hi: int, trig_start: int, trig_end: int, text: str, *, allow_reporting: bool) -> tuple[object | None, bool]:
+    """The timex that dates an event in [lo, hi): prefer the right side, nearest first.
+
+    Returns (timex or None, whether the clause had a vague/month date that
+    blocks a fallback to the sentence level).
+    """
+    cands = [t for t in timexes if t.start >= lo and t.end <= hi and t.type in ("DATE", "TIME")]
+    vague = any(t.date is None or t.precision not in ("day", "time") for t in cands)
+    days = [t for t in cands if t.date is not None and t.precision in ("day", "time")]
+    if not allow_reporting:
+        days = [t for t in days if not REPORTING.search(text[max(lo, t.start - 50) : t.start])]
+    if not days:
+        return None, vague
+    right = [t for t in days if t.start >= trig_end]
+    left = [t for t in days if t.end <= trig_start]
+    if right:
+        return min(right, key=lambda t: t.start - trig_end), vague
+    return min(left, key=lambda t: trig_start - t.end), vague
+
+
+def places_in(places: list, lo: int, hi: int, text: str, etype: EventType) -> list:
+    """Places mentioned in [lo, hi), origins ("from X") dropped for movements."""
+    inside = [p for p in places if p.start >= lo and p.end <= hi]
+    if etype in (EventType.DEPLOYMENT, EventType.RETURN, EventType.HANDOVER, EventType.EVACUATION, EventType.WITHDRAWAL):
+        kept = []
+        for p in inside:
+            before = text[max(lo, p.start - 70) : p.start]
+            if ORIGIN.search(before) or (ORIGIN_LIST.search(before) and not re.search(r"\b(?:to|into|toward|towards|in)\b", before[before.lower().rfind("from") :])):
+                continue
+            kept.append(p)
+        if kept or etype != EventType.EVACUATION:
+            inside = kept
+    return inside
+
+
+def unique_names(places: list) -> list[str]:
+    seen: list[str] = []
+    for p in places:
+        if p.name not in seen:
+            seen.append(p.name)
+    return seen
+
+
+def date_value(t) -> dt.date | None:
+    return t.date if t is not None else None

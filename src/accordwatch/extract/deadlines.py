@@ -1,0 +1,374 @@
+"""Deadline changes: who asked, who granted, through whom, why, old and new date.
+
+A deadline change is stated across several sentences ("... has been postponed
+until November 25. Armenia made this request to Baku, passing it through
+Moscow. Logistic problems were named as the reason. Azerbaijan agreed to a
+ten-day grace period."). This step gathers a frame from the trigger sentence,
+one sentence before and up to three after, fills the fields from cue
+patterns, merges frames about the same change, then marks the missed instance
+``postponed`` and adds the rescheduled one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from ..model import Event, EventType, Modality
+from .doc import Doc
+
+I = re.IGNORECASE
+PARTY = r"(?P<party>[^.;]{0,60}?)"
+
+REQUEST = [
+    re.compile(r"(?P<who>.{0,40}?)\b(?:made (?:this|the|a) request|asked (?:for|to)|had asked|requested|appealed|sought)\b", I),
+    re.compile(r"\b(?:at the request of|at (?P<poss>\w+)'s request|requested by|on the request of)\b", I),
+    re.compile(r"\b(?:the )?(?:appeal|request) (?:of|from) (?:the )?", I),
+    re.compile(r"\b(?:argued|pressed|pushed|lobbied) for\b", I),
+]
+GRANT = re.compile(
+    r"\b(?:agreed(?! to stop)|granted|grants|accepted|approved|decided|consented|allowed|gave|acceded)\b|\bwho granted\b|\bagreed jointly\b",
+    I,
+)
+GRANT_PASSIVE = re.compile(r"\b(?:agreed|granted|approved|accepted|decided) (?:jointly )?(?:by|with)\b", I)
+VIA = re.compile(
+    r"\b(?:passing it (?:on )?(?:through|via)|through the mediation of|mediated by|via|through|passed (?:the request|it) on to|conveyed (?:to [^.;]{0,60}? )?by|brokered by|relayed by)\b",
+    I,
+)
+VIA_SUBJECT = re.compile(r"\b(?:passed the request on|passed on the request|conveyed the request|relayed the request|passed it on)\b", I)
+REASON = [
+    re.compile(r"(?P<r>[A-Z][^.;]{3,80}?) (?:were|was) (?:named|cited|given) as the reason", 0),
+    re.compile(r"\bciting (?P<r>[^.;,]{3,80})", I),
+    re.compile(r"\barguing that (?P<r>[^.;]{3,100})", I),
+    re.compile(r"\bbecause (?:of )?(?P<r>[^.;,]{3,80})", I),
+    re.compile(r"\bblamed (?P<r>[^.;,]{3,60}) for the delay", I),
+    re.compile(r"\b(?:due to|owing to|on account of) (?P<r>[^.;,]{3,80})", I),
+    re.compile(r"\bto (?:give|allow)[^.;]{0,40}?\bto (?P<r>prepare for [^.;,]{3,60})", I),
+    re.compile(r"\bto (?:check|verify|complete|finish) (?P<r>[^.;,]{3,60})", I),
+    re.compile(r"\b(?:needed|need) more time to (?P<r>[^.;,]{3,60})", I),
+    re.compile(r"\bfor (?P<r>(?:logistic(?:al)?|technical|security|humanitarian|weather) (?:reasons|problems|issues))", I),
+]
+OLD_CUE = re.compile(
+    r"\b(?:supposed to (?:occur|happen|take place|be)|(?:was|were|had been) due(?: to [\w ]{1,25})?|originally(?: been)? (?:set|scheduled|planned|due)(?: for)?|original(?: deadline| date)?|first planned|was set to (?:expire|end|lapse)|set to expire|due to (?:lapse|expire|end)|instead of|rather than|from)\s*(?:on\s+|for\s+|at\s+)?$",
+    I,
+)
+NEW_SIGNALS = ("until", "to", "till", "back to", "by", "through", "on")
+ANNOUNCE = re.compile(r"\b(?:announced|said|declared|agreed|decided|told|statement|address|briefing)\b", I)
+PRESENT_PERFECT_TRIGGER = re.compile(r"\b(?:has|have) been (?:postponed|extended|delayed|put off|pushed back|moved|renewed)\b", I)
+DURATION_CHANGE = re.compile(
+    r"\b(?P<n>(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|twenty|thirty|sixty|ninety|hundred|120|60|90))[- ](?P<unit>day|days|week|weeks|month|months)\b",
+    I,
+)
+NEGATED_CHANGE = re.compile(
+    r"\b(?:no talk of|no question of|not be (?:extended|postponed|moved|delayed)|will not (?:move|be extended|be postponed|change)|won't (?:move|be extended)|ruled out (?:any )?(?:delay|extension|postponement)|no (?:further )?(?:delay|extension|postponement)s?\b(?! was)|never (?:postponed|extended))",
+    I,
+)
+
+WORD_NUM = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+            "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30, "sixty": 60, "ninety": 90, "hundred": 100}
+
+
+@dataclass
+class Frame:
+    trigger_sentence: int
+    start: int
+    end: int
+    sentence: str
+    trigger: str
+    rule: str
+    subject_type: EventType | None = None
+    places: list[str] = field(default_factory=list)
+    old: dt.date | None = None
+    new: dt.date | None = None
+    duration_days: int | None = None
+    requested_by: list[str] = field(default_factory=list)
+    granted_by: list[str] = field(default_factory=list)
+    via: list[str] = field(default_factory=list)
+    reason: str | None = None
+    date: dt.date | None = None
+    quantity: str | None = None
+
+
+def _parties_in(doc: Doc, lo: int, hi: int) -> list:
+    return [p for p in doc.parties if lo <= p.start and p.end <= hi]
+
+
+def _names(ps: list) -> list[str]:
+    out: list[str] = []
+    for p in ps:
+        if p.party not in out:
+            out.append(p.party)
+    return out
+
+
+def _duration_days(text: str) -> int | None:
+    m = DURATION_CHANGE.search(text)
+    if not m:
+        return None
+    n = m.group("n").lower()
+    val = int(n) if n.isdigit() else WORD_NUM.get(n)
+    if val is None:
+        return None
+    unit = m.group("unit").lower()
+    if unit.startswith("week"):
+        return val * 7
+    if unit.startswith("month"):
+        return val * 30
+    return val
+
+
+def _fill_parties(doc: Doc, f: Frame, s) -> None:
+    text = s.text
+    base = s.start
+    # via: "passing it through Moscow", "Putin passed the request on to Aliyev", "conveyed ... by Putin"
+    for m in VIA.finditer(text):
+        ps = _parties_in(doc, base + m.end(), base + min(len(text), m.end() + 45))
+        if ps:
+            for n in _names(ps[:1]):
+                if n not in f.via:
+                    f.via.append(n)
+    vs = VIA_SUBJECT.search(text)
+    if vs:
+        subj = _parties_in(doc, base + max(0, vs.start() - 60), base + vs.start())
+        if subj:
+            n = subj[-1].party
+            if n not in f.via:
+                f.via.append(n)
+        # the one it was passed to grants ("... passed the request on to Aliyev, who granted")
+        after = _parties_in(doc, base + vs.end(), base + min(len(text), vs.end() + 80))
+        if after and re.search(r"\bwho (?:granted|agreed|accepted)", text[vs.end():], I):
+            n = after[0].party
+            if n not in f.granted_by:
+                f.granted_by.append(n)
+    # request
+    for rx in REQUEST:
+        for m in rx.finditer(text):
+            if "poss" in rx.groupindex and m.group("poss"):
+                ps = _parties_in(doc, base + m.start("poss"), base + m.end("poss"))
+            elif rx is REQUEST[0]:
+                ps = _parties_in(doc, base + max(0, m.start() - 10), base + m.end())
+                ps = ps[-1:] if ps else []
+            else:
+                ps = _parties_in(doc, base + m.end(), base + min(len(text), m.end() + 40))[:1]
+            for n in _names(ps):
+                if n not in f.requested_by and n not in f.via:
+                    f.requested_by.append(n)
+    # grant: the subject of "agreed/granted/accepted", or "agreed by/with X"
+    for m in GRANT.finditer(text):
+        before = text[max(0, m.start() - 80) : m.start()]
+        if re.search(r"\b(?:not|never|no)\s+$", before, I):
+            continue
+        if re.search(r"\bwho\s+$", before, I):
+            ps = _parties_in(doc, base + max(0, m.start() - 90), base + m.start())
+            ps = ps[-1:]
+        else:
+            ps = _parties_in(doc, base + max(0, m.start() - 80), base + m.start())
+            # the nearest coordinated subject
+            if ps:
+                group = [ps[-1]]
+                for p in reversed(ps[:-1]):
+                    gap = doc.text[p.end : group[0].start]
+                    if re.fullmatch(r"\s*(?:,|and|,\s*and)\s*", gap):
+                        group.insert(0, p)
+                    else:
+                        break
+                # skip subjects that are clearly the requester
+                ps = group
+        if m.group(0).lower().startswith("agreed jointly"):
+            ps = ps + _parties_in(doc, base + m.end(), base + min(len(text), m.end() + 30))
+        for n in _names(ps):
+            if n not in f.granted_by and n not in f.via:
+                f.granted_by.append(n)
+    for m in GRANT_PASSIVE.finditer(text):
+        for n in _names(_parties_in(doc, base + m.end(), base + min(len(text), m.end() + 40))):
+            if n not in f.granted_by:
+                f.granted_by.append(n)
+    if f.reason is None:
+        for rx in REASON:
+            m = rx.search(text)
+            if m:
+                f.reason = m.group("r").strip().rstrip(",").strip()
+                break
+
+
+def _frame_dates(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
+    for s in sentences:
+        for t in doc.timexes:
+            if not (s.start <= t.start and t.end <= s.end):
+                continue
+            if t.type == "DURATION":
+                continue
+            if t.date is None or t.precision not in ("day", "time"):
+                continue
+            before = doc.text[max(s.start, t.start - 45) : t.start]
+            sig = (t.signal or "").lower()
+            if OLD_CUE.search(before) or re.search(r"\b(?:supposed|due|originally|original|set to expire|first planned)\b[^.;]{0,40}$", before, I) and t.start < trigger_abs:
+                if f.old is None:
+                    f.old = t.date
+                continue
+            if t.start > trigger_abs - 5 and sig in NEW_SIGNALS and sig != "on" and f.new is None and s.start <= trigger_abs <= s.end:
+                f.new = t.date
+                continue
+            if sig in ("until", "till") and f.new is None:
+                f.new = t.date
+                continue
+            if ANNOUNCE.search(doc.text[max(s.start, t.start - 60) : t.start]) and f.date is None and t.date not in (f.old, f.new):
+                f.date = t.date
+
+
+def _subject(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
+    """The action whose deadline moved: the nearest non-deadline event in the frame."""
+    best = None
+    best_d = None
+    for e in doc.events:
+        if e.type == EventType.DEADLINE_CHANGE:
+            continue
+        if not any(s.start <= (e.trigger_start or e.start) < s.end for s in sentences):
+            continue
+        d = abs((e.trigger_start or e.start) - trigger_abs)
+        if best is None or d < best_d:
+            best, best_d = e, d
+    if best is not None:
+        f.subject_type = best.type
+        if not f.places:
+            f.places = list(best.places)
+    if not f.places:
+        ps = [p for p in doc.places if sentences[0].start <= p.start < sentences[-1].end]
+        f.places = [p.name for p in ps[:2]]
+
+
+def build_deadline_frames(doc: Doc) -> None:
+    """Pipeline step: deadline_change triggers -> deadline_change events (merged per change)."""
+    frames: list[Frame] = []
+    for trig in doc.triggers:
+        if trig.type != EventType.DEADLINE_CHANGE:
+            continue
+        si = trig.sentence
+        s = doc.sentences[si]
+        local = doc.text[max(s.start, trig.start - 60) : min(s.end, trig.end + 40)]
+        if NEGATED_CHANGE.search(local) or NEGATED_CHANGE.search(s.text):
+            continue
+        # a request for a delay is not itself the change unless the sentence also grants/decides it
+        f = Frame(si, s.start, s.end, s.text, trig.text, trig.rule)
+        prev = [doc.sentences[si - 1]] if si > 0 else []
+        nxt = doc.sentences[si + 1 : si + 4]
+        frame_sents = prev + [s] + nxt
+        for fs in [s] + nxt + prev:
+            _fill_parties(doc, f, fs)
+        _frame_dates(doc, f, [s] + prev, trig.start)
+        _subject(doc, f, [s] + prev, trig.start)
+        dd = _duration_days(doc.text[trig.start - 40 : trig.end + 40]) or _duration_days(s.text)
+        f.duration_days = dd
+        if f.date is None and PRESENT_PERFECT_TRIGGER.search(s.text):
+            f.date = doc.anchor
+        if f.date is None:
+            # "announced on Thursday", "put off ... on Saturday"
+            for t in doc.timexes:
+                if s.start <= t.start < s.end and t.date and t.precision in ("day", "time") and t.date not in (f.old, f.new):
+                    before = doc.text[max(s.start, t.start - 70) : t.start]
+                    if ANNOUNCE.search(before) or re.search(r"\b(?:put off|postponed|extended)\b", before, I) or trig.end <= t.start < trig.end + 60 and (t.signal or "") == "on":
+                        f.date = t.date
+                        break
+        frames.append(f)
+        _ = frame_sents
+
+    merged: list[Frame] = []
+    for f in frames:
+        for g in merged:
+            if _same_change(f, g):
+                _absorb(g, f)
+                break
+        else:
+            merged.append(f)
+
+    for f in merged:
+        # the old date from an earlier planned/postponed event of the subject
+        if f.old is None and f.subject_type is not None:
+            cands = [e for e in doc.events if e.type == f.subject_type and e.date and (not f.places or set(e.places) & set(f.places))
+                     and (f.new is None or e.date < f.new) and e.modality in (Modality.PLANNED, Modality.POSTPONED)]
+            if cands:
+                f.old = cands[0].date
+        if f.new is None and f.old is not None and f.duration_days:
+            f.new = f.old + dt.timedelta(days=f.duration_days)
+        if f.old is None and f.new is None and not (f.requested_by or f.granted_by or f.reason):
+            continue  # nothing to say
+        subject = None
+        if f.subject_type is not None:
+            noun = {EventType.HANDOVER: "handover", EventType.WITHDRAWAL: "withdrawal", EventType.EXCHANGE: "release",
+                    EventType.DISARMAMENT: "weapons handover", EventType.CEASEFIRE: "start of the ceasefire",
+                    EventType.DEPLOYMENT: "deployment", EventType.EVACUATION: "evacuation", EventType.REOPENING: "reopening",
+                    EventType.RETURN: "return"}.get(f.subject_type, f.subject_type.value)
+            subject = f"{noun} of {', '.join(f.places)}" if f.places else noun
+        doc.events.append(
+            Event(
+                type=EventType.DEADLINE_CHANGE,
+                modality=Modality.OCCURRED,
+                date=f.date,
+                places=list(f.places),
+                subject=subject,
+                old_date=f.old,
+                new_date=f.new,
+                requested_by=", ".join(f.requested_by) or None,
+                granted_by=", ".join(x for x in f.granted_by if x not in f.requested_by) or None,
+                via=", ".join(f.via) or None,
+                reason=f.reason,
+                sentence=f.sentence,
+                start=f.start,
+                end=f.end,
+                trigger=f.trigger,
+                rule=f"deadline.frame|{f.rule}",
+                confidence=0.6 + 0.1 * bool(f.old) + 0.1 * bool(f.new) + 0.05 * bool(f.requested_by or f.granted_by),
+            )
+        )
+        _reschedule(doc, f)
+
+
+def _same_change(a: Frame, b: Frame) -> bool:
+    if a.places and b.places and not set(a.places) & set(b.places):
+        return False
+    if a.new and b.new and a.new != b.new:
+        return False
+    if a.old and b.old and a.old != b.old:
+        return False
+    return abs(a.trigger_sentence - b.trigger_sentence) <= 4 or (a.new is not None and a.new == b.new)
+
+
+def _absorb(into: Frame, other: Frame) -> None:
+    for fld in ("old", "new", "reason", "date", "subject_type", "duration_days"):
+        if getattr(into, fld) is None and getattr(other, fld) is not None:
+            setattr(into, fld, getattr(other, fld))
+    if not into.places:
+        into.places = list(other.places)
+    for fld in ("requested_by", "granted_by", "via"):
+        lst = getattr(into, fld)
+        for n in getattr(other, fld):
+            if n not in lst:
+                lst.append(n)
+    # prefer the granter/requester split of the sentence that names both
+    into.granted_by = [g for g in into.granted_by if g not in into.requested_by or g in other.granted_by and g not in other.requested_by]
+
+
+def _reschedule(doc: Doc, f: Frame) -> None:
+    """Mark the missed instance postponed and add the rescheduled one."""
+    if f.subject_type is None or f.old is None:
+        return
+    matches = [e for e in doc.events if e.type == f.subject_type and (not f.places or set(e.places) & set(f.places))]
+    old_found = False
+    for e in matches:
+        if e.date == f.old and e.modality in (Modality.PLANNED, Modality.POSTPONED):
+            e.modality = Modality.POSTPONED
+            old_found = True
+    template = matches[0] if matches else None
+    if not old_found and template is not None:
+        doc.events.append(_copy(template, date=f.old, modality=Modality.POSTPONED, rule="deadline.missed-instance"))
+    if f.new is not None and f.new != f.old and template is not None:
+        if not any(e.date == f.new for e in matches):
+            doc.events.append(_copy(template, date=f.new, modality=Modality.PLANNED, rule="deadline.rescheduled-instance"))
+
+
+def _copy(e: Event, **changes) -> Event:
+    d = dict(e.__dict__)
+    d.update(changes)
+    d["rule"] = f"{changes.get('rule', e.rule)}"
+    return Event(**d)

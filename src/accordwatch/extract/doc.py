@@ -1,0 +1,61 @@
+"""The document that flows through the extraction pipeline.
+
+Each step reads some fields and writes others (see ``pipeline.STEPS``); the
+fields are plain lists of small frozen records with character offsets into
+``Doc.text``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model import Event, EventType
+
+
+@dataclass
+class Mention:
+    """A generic span: used for timexes, places and parties after offsetting."""
+
+    start: int
+    end: int
+    text: str
+    value: Any
+    kind: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Trigger:
+    start: int
+    end: int
+    text: str
+    type: EventType
+    rule: str
+    sentence: int
+    modality: str | None = None  # fixed by the rule, if any
+    confidence: float = 0.7
+
+
+@dataclass
+class Doc:
+    text: str
+    anchor: dt.date
+    sentences: list = field(default_factory=list)  # list[Sentence]
+    dateline_end: int = 0
+    timexes: list = field(default_factory=list)  # list[Timex] with absolute offsets
+    places: list = field(default_factory=list)  # list[PlaceMatch] absolute offsets
+    parties: list = field(default_factory=list)  # list[PartyMatch]
+    triggers: list[Trigger] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    agreement_dates: dict[str, dt.date] = field(default_factory=dict)
+
+    def sentence_index(self, pos: int) -> int:
+        for i, s in enumerate(self.sentences):
+            if s.start <= pos < s.end:
+                return i
+        return max(0, len(self.sentences) - 1)
+
+    def in_span(self, items: list, start: int, end: int) -> list:
+        return [x for x in items if x.start >= start and x.end <= end]

@@ -1,0 +1,218 @@
+"""From triggers to events: modality, then arguments (date, places, parties,
+quantity), one event per trigger — or several when a clause lists a schedule
+("by November 20 – Aghdam, by December 1 – Lachin") or several districts.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..model import Event, EventType, Modality
+from . import arguments as A
+from .doc import Doc, Trigger
+from .modality import clause_bounds, modality
+
+TERMS_INTRO = re.compile(r"\b(?:terms|provisions|points|clauses) (?:of the (?:agreement|deal|statement) )?(?:include|are|say|provide)\b|:\s*$", re.IGNORECASE)
+SUBJECT_PARTY_WINDOW = 90
+
+# Agents that are implied by the type when no party is named (not scored, but shown).
+PEOPLE_TYPES = (EventType.RETURN, EventType.EVACUATION)
+
+
+def _bullet_terms(doc: Doc, si: int) -> bool:
+    s = doc.sentences[si]
+    if not s.bullet:
+        return False
+    for j in range(si - 1, max(-1, si - 12), -1):
+        prev = doc.sentences[j]
+        if not prev.bullet:
+            return bool(TERMS_INTRO.search(prev.text))
+    return False
+
+
+def _party_names(parties: list) -> list[str]:
+    out: list[str] = []
+    for p in parties:
+        if p.party not in out:
+            out.append(p.party)
+    return out
+
+
+def _agent(doc: Doc, sent, lo: int, hi: int, trig_start: int, trig_end: int) -> tuple[str | None, str | None]:
+    """Agent: parties before the trigger in the clause (or sentence); passive 'by X' after it.
+    Recipient: 'to X' after the trigger."""
+    abs_lo, abs_hi = sent.start + lo, sent.start + hi
+    t0, t1 = sent.start + trig_start, sent.start + trig_end
+    before = [p for p in doc.parties if abs_lo <= p.start and p.end <= t0 and t0 - p.end < SUBJECT_PARTY_WINDOW]
+    if not before:
+        before = [p for p in doc.parties if sent.start <= p.start and p.end <= t0 and t0 - p.end < SUBJECT_PARTY_WINDOW]
+    after = [p for p in doc.parties if t1 <= p.start and p.end <= abs_hi]
+    agent = None
+    recipient = None
+    by = [p for p in after if re.search(r"\bby\s+(?:the\s+)?(?:\w+\s+){0,2}$", doc.text[max(t1, p.start - 30) : p.start], re.IGNORECASE)]
+    if by:
+        agent = ", ".join(_party_names(by))
+    elif before:
+        # a coordinated subject ("Armenia and Azerbaijan") gives several agents
+        last = before[-1]
+        group = [last]
+        for p in reversed(before[:-1]):
+            gap = doc.text[p.end : group[0].start]
+            if re.fullmatch(r"\s*(?:,|and|,\s*and|&)\s*", gap):
+                group.insert(0, p)
+            else:
+                break
+        agent = ", ".join(_party_names(group))
+    to = [p for p in after if re.search(r"\b(?:to|back to)\s+(?:the\s+)?$", doc.text[max(t1, p.start - 12) : p.start], re.IGNORECASE)]
+    if to:
+        recipient = to[0].party
+    return agent, recipient
+
+
+def _previous_district(doc: Doc, pos: int, limit_sentences: int = 3) -> list:
+    si = doc.sentence_index(pos)
+    lo = doc.sentences[max(0, si - limit_sentences)].start
+    prev = [p for p in doc.places if lo <= p.start < pos and p.kind in A.DISTRICT_KINDS | {"town", "city"}]
+    return prev[-1:] if prev else []
+
+
+def _schedule_pairs(doc: Doc, sent, lo: int, hi: int, trig_end: int) -> list[tuple[object, object]]:
+    """(place, timex) pairs of a schedule listed after the trigger, if the clause is one."""
+    a0, a1 = sent.start + trig_end, sent.start + hi
+    places = [p for p in doc.places if a0 <= p.start and p.end <= a1 and p.kind in A.DISTRICT_KINDS | {"town", "city", "district"}]
+    days = [t for t in doc.timexes if a0 <= t.start and t.end <= a1 and t.date is not None and t.precision in ("day", "time")]
+    if len(places) < 2 or len(days) < 2:
+        return []
+    items = sorted([("p", p) for p in places] + [("t", t) for t in days], key=lambda x: x[1].start)
+    pairs = []
+    if items[0][0] == "t":  # "by D – X, by D2 – Y"
+        cur = None
+        for kind, it in items:
+            if kind == "t":
+                cur = it
+            elif cur is not None:
+                pairs.append((it, cur))
+                cur = None
+    else:  # "X by D, Y by D2" / "X on D, Y on D2"
+        cur = None
+        for kind, it in items:
+            if kind == "p":
+                cur = it
+            elif cur is not None:
+                pairs.append((cur, it))
+                cur = None
+    return pairs if len(pairs) >= 2 else []
+
+
+def _confidence(base: float, places: list, date, agent) -> float:
+    c = base
+    if places:
+        c += 0.1 * min(1.0, sum(getattr(p, "confidence", 1.0) for p in places) / len(places))
+    if date is not None:
+        c += 0.05
+    if agent:
+        c += 0.05
+    return min(0.99, c)
+
+
+def build_events(doc: Doc) -> None:
+    """Pipeline step: triggers -> events."""
+    for trig in doc.triggers:
+        sent = doc.sentences[trig.sentence]
+        ts, te = trig.start - sent.start, trig.end - sent.start
+        res = modality(sent.text, ts, te, bullet_terms=_bullet_terms(doc, trig.sentence), fixed=trig.modality)
+        if res.modality is None:
+            continue
+        mod = Modality(res.modality)
+        lo, hi = clause_bounds(sent.text, ts, te)
+        # extend the clause to the right across a schedule dash list
+        pairs = _schedule_pairs(doc, sent, lo, len(sent.text), te) if trig.type in (EventType.HANDOVER, EventType.WITHDRAWAL) else []
+        agent, recipient = _agent(doc, sent, lo, hi, ts, te)
+        q = A.quantity(sent.text[lo:hi]) or (A.quantity(sent.text) if trig.type in (EventType.DEPLOYMENT, EventType.EXCHANGE, EventType.RETURN) else None)
+        base = dict(
+            sentence=sent.text,
+            start=sent.start,
+            end=sent.end,
+            trigger=trig.text,
+            trigger_start=trig.start,
+            trigger_end=trig.end,
+            rule=f"{trig.rule}|{res.cue}",
+        )
+        if pairs:
+            for place, tx in pairs:
+                doc.events.append(
+                    Event(
+                        type=trig.type,
+                        modality=mod,
+                        date=tx.date,
+                        places=[place.name],
+                        agent=agent,
+                        recipient=recipient,
+                        confidence=_confidence(trig.confidence, [place], tx, agent),
+                        date_precision=tx.precision,
+                        **base,
+                    )
+                )
+            continue
+        allow_reporting = mod in (Modality.OCCURRED, Modality.ONGOING)
+        tx, vague = A.pick_date(doc.timexes, sent.start + lo, sent.start + hi, trig.start, trig.end, doc.text, allow_reporting=allow_reporting)
+        if tx is None and not vague and mod in (Modality.OCCURRED, Modality.ONGOING, Modality.CANCELLED, Modality.POSTPONED):
+            tx, _ = A.pick_date(doc.timexes, sent.start, sent.end, trig.start, trig.end, doc.text, allow_reporting=True)
+        if res.date_negated:
+            tx = None
+        # ongoing "since D": the start date
+        places = A.places_in(doc.places, sent.start + lo, sent.start + hi, doc.text, trig.type)
+        if not places:
+            places = A.places_in(doc.places, sent.start, sent.end, doc.text, trig.type)
+        if not places and trig.type in (EventType.HANDOVER, EventType.WITHDRAWAL, EventType.EVACUATION, EventType.DEPLOYMENT):
+            if A.ANAPHOR.search(sent.text):
+                places = _previous_district(doc, trig.start)
+        names = A.unique_names(places)
+        if trig.type == EventType.HANDOVER:
+            districts = [n for n, p in zip(names, places) if p.kind in A.DISTRICT_KINDS or p.kind in ("district",)]
+            if not names:
+                continue  # a handover of no named area is not something we can track
+            if len(districts) >= 2:
+                for n in districts:
+                    doc.events.append(
+                        Event(type=trig.type, modality=mod, date=A.date_value(tx), places=[n], agent=agent, recipient=recipient,
+                              confidence=_confidence(trig.confidence, places, tx, agent), date_precision=getattr(tx, "precision", None), **base)
+                    )
+                continue
+        if trig.type == EventType.EXCHANGE and agent is None:
+            agent = None
+        doc.events.append(
+            Event(
+                type=trig.type,
+                modality=mod,
+                date=A.date_value(tx),
+                places=names,
+                agent=agent,
+                recipient=recipient,
+                quantity=q,
+                confidence=_confidence(trig.confidence, places, tx, agent),
+                date_precision=getattr(tx, "precision", None),
+                **base,
+            )
+        )
+
+
+def find_triggers_step(doc: Doc) -> None:
+    from .triggers import find_triggers
+
+    for i, s in enumerate(doc.sentences):
+        if s.end <= doc.dateline_end:
+            continue
+        for c in find_triggers(s.text):
+            doc.triggers.append(
+                Trigger(
+                    start=s.start + c.start,
+                    end=s.start + c.end,
+                    text=c.text,
+                    type=c.rule.type,
+                    rule=c.rule.id,
+                    sentence=i,
+                    modality=c.rule.modality,
+                    confidence=c.rule.confidence,
+                )
+            )

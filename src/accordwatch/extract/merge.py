@@ -1,0 +1,86 @@
+"""Merge repeated mentions of one action into one event.
+
+Two events merge when they have the same type, places that intersect (or both
+none), dates that agree, and compatible modalities. The merged event keeps the
+most advanced status reported and fills its empty fields from the other.
+"""
+
+from __future__ import annotations
+
+from ..model import Event, EventType, Modality
+
+# Most advanced first.
+RANK = {
+    Modality.OCCURRED: 6,
+    Modality.CANCELLED: 5,
+    Modality.REFUSED: 4,
+    Modality.POSTPONED: 3,
+    Modality.ONGOING: 2,
+    Modality.PLANNED: 1,
+}
+FIELDS = ("agent", "recipient", "quantity", "subject", "old_date", "new_date", "requested_by", "granted_by", "via", "reason")
+
+
+def _places_ok(a: Event, b: Event) -> bool:
+    if not a.places and not b.places:
+        return True
+    return bool(set(a.places) & set(b.places))
+
+
+def _can_merge(a: Event, b: Event) -> bool:
+    if a.type != b.type or not _places_ok(a, b):
+        return False
+    if a.type == EventType.DEADLINE_CHANGE:
+        return (a.new_date == b.new_date or None in (a.new_date, b.new_date)) and (a.old_date == b.old_date or None in (a.old_date, b.old_date))
+    if a.date and b.date:
+        if a.date != b.date:
+            return False
+        return True  # same action on the same day: modalities merge by rank
+    if a.date is None and b.date is None:
+        return a.modality == b.modality or {a.modality, b.modality} <= {Modality.ONGOING, Modality.OCCURRED}
+    # one dated, one not: the same action only when the modality agrees
+    return a.modality == b.modality
+
+
+def _absorb(keep: Event, other: Event) -> None:
+    if RANK[other.modality] > RANK[keep.modality]:
+        keep.modality = other.modality
+    if keep.date is None and other.date is not None:
+        keep.date = other.date
+        keep.date_precision = other.date_precision
+    for f in FIELDS:
+        if getattr(keep, f) is None and getattr(other, f) is not None:
+            setattr(keep, f, getattr(other, f))
+    for p in other.places:
+        if p not in keep.places and keep.type not in (EventType.HANDOVER,):
+            keep.places.append(p)
+    keep.confidence = min(0.99, max(keep.confidence, other.confidence) + 0.05)
+
+
+def merge_events(events: list[Event]) -> list[Event]:
+    out: list[Event] = []
+    for e in events:
+        for k in out:
+            if _can_merge(k, e):
+                _absorb(k, e)
+                break
+        else:
+            out.append(e)
+    # a second pass: absorbing may have made two kept events mergeable
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(out)):
+            for j in range(i + 1, len(out)):
+                if _can_merge(out[i], out[j]):
+                    _absorb(out[i], out[j])
+                    del out[j]
+                    changed = True
+                    break
+            if changed:
+                break
+    return out
+
+
+def merge_step(doc) -> None:
+    doc.events = merge_events(doc.events)

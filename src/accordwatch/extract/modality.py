@@ -1,0 +1,140 @@
+"""Modality of a trigger from its clause: occurred, planned, postponed,
+cancelled, refused, ongoing — or negated (no event).
+
+``clause_bounds`` finds the clause around a trigger; ``modality`` reads the
+cues in it. Both are pure functions of the sentence text, tested alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Clause boundaries inside a sentence.
+_BOUNDARY = re.compile(
+    r"[;:()\[\]“”\"]|\s[–—-]\s|,\s(?=(?:but|while|and|after|before|when|as|which|who|whose|although|though|whereas|so|then|with|saying|arguing|citing|adding|according)\b)"
+    r"|\s(?=(?:but|while|whereas|although|after|before|once|when)\s)",
+    re.IGNORECASE,
+)
+
+NEGATION = re.compile(
+    r"\b(?:not|n't|never|no|nor|without|ruled out|rule out|rules out|neither|none)\b", re.IGNORECASE
+)
+NOT_YET = re.compile(
+    r"\b(?:not yet|yet to|so far|still|no (?:new )?(?:date|deadline|timetable)|sets? no date|given no (?:date|timetable)|gave no (?:new )?date|has not been acted on|not been acted on|no prisoners? .{0,30}so far)\b",
+    re.IGNORECASE,
+)
+NO_DATE = re.compile(
+    r"\b(?:no (?:new )?(?:date|deadline|timetable)(?: has| had)?(?: been)? (?:set|given|fixed)?|sets? no (?:date|deadline)|gave no (?:new )?date|given no (?:date|timetable)|neither government said when|did not say when|no date for)\b",
+    re.IGNORECASE,
+)
+CANCELLED = re.compile(r"\b(?:called off|call off|calls off|cancel(?:l?ed|s|ling|lation)?|scrapped|abandoned|aborted)\b", re.IGNORECASE)
+REFUSED = re.compile(r"\b(?:refus(?:ed|es|e|ing) to|declin(?:ed|es|ing) to|will not|won't|would not)\b", re.IGNORECASE)
+REFUSED_STRICT = re.compile(r"\b(?:refus(?:ed|es|e|ing) to|declin(?:ed|es|ing) to)\b", re.IGNORECASE)
+PAST_PLAN = re.compile(
+    r"\b(?:supposed to|(?:was|were|had been) due to|(?:was|were|had been) (?:due|set|scheduled|planned) (?:for|on|to)|originally|first planned|(?:was|were) to(?: be| have)?|had been set for|original (?:deadline|date))\b",
+    re.IGNORECASE,
+)
+POSTPONED = re.compile(r"\b(?:postponed|put off|delayed|pushed back|push(?:ed)? (?:\w+ ){0,3}back|deferred)\b", re.IGNORECASE)
+CONTRAST_MISS = re.compile(r"\bbut\b.{0,80}\b(?:postpon|delay|push|put off|not|never|moved)", re.IGNORECASE)
+ONGOING = re.compile(
+    r"\b(?:began|begun|begin(?:s|ning)?|started|starts|start(?:ing)? to|under way|underway|continu(?:e|es|ed|ing)|remains|still|following the implementation|in the process of|gradually)\b",
+    re.IGNORECASE,
+)
+PLANNED = re.compile(
+    r"\b(?:will|would|shall|must|should|(?:is|are|be|was) to|has to|have to|due(?: to| on| by)?|expected to|scheduled|set to|plans? to|planned|agree[ds]? to|intend(?:s|ed)? to|meant to|required to|obliged to|obligated|commit(?:s|ted)? to|pledged? to|promised? to|ready to|is provided for|are provided for|provides for|have until|has until|had until|until|can|may|could|aims? to|envisage[sd]?|calls for|timetable|schedule)\b",
+    re.IGNORECASE,
+)
+PERFECT = re.compile(r"\b(?:has|have|had)\s+(?:\w+\s+){0,2}?(?:been\s+)?\w+(?:ed|en|wn|ne|ft|ck|ght|t)\b", re.IGNORECASE)
+PAST_VERB = re.compile(
+    r"\b(?:\w+ed|withdrew|took|gave|came|went|left|fled|drove|rode|began|began|brought|sent|held|made|put|set|struck|fell|froze|met|won|lost|kept|told|said|saw|broke|built|ran|crossed|entered|returned|moved|rolled)\b",
+    re.IGNORECASE,
+)
+PROGRESSIVE = re.compile(r"\b(?:is|are|am)\s+(?:\w+ly\s+)?\w+ing\b", re.IGNORECASE)
+HYPOTHETICAL = re.compile(r"\b(?:if|unless|would only|provided that|in case|whether)\b", re.IGNORECASE)
+SINCE = re.compile(r"\bsince\b", re.IGNORECASE)
+FUTURE_ONLY = re.compile(r"\b(?:will|shall|is to|are to|due to|expected to|set to|to be)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ModalityResult:
+    modality: str | None  # None = negated, no event
+    cue: str
+    date_negated: bool = False
+    past_plan: bool = False
+
+
+def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause of ``text`` around [start, end): between the nearest boundaries."""
+    lo, hi = 0, len(text)
+    for m in _BOUNDARY.finditer(text):
+        if m.end() <= start:
+            lo = m.end()
+        elif m.start() >= end:
+            hi = m.start()
+            break
+    return lo, hi
+
+
+def _last_word_window(text: str, n: int) -> str:
+    words = text.split()
+    return " ".join(words[-n:])
+
+
+def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False, fixed: str | None = None) -> ModalityResult:
+    """Modality of the trigger at [start, end) in ``sentence``."""
+    lo, hi = clause_bounds(sentence, start, end)
+    left = sentence[lo:start]
+    trig = sentence[start:end]
+    right = sentence[end:hi]
+    near_left = _last_word_window(left, 7)
+    clause = sentence[lo:hi]
+    whole = sentence
+
+    date_negated = bool(NO_DATE.search(whole))
+    # negation: in the few words before the trigger or inside the trigger's verb group
+    neg = NEGATION.search(near_left) or NEGATION.search(trig)
+    if neg and not date_negated:
+        if NOT_YET.search(clause) or NOT_YET.search(whole):
+            return ModalityResult("planned", "not-yet", date_negated)
+        if REFUSED_STRICT.search(clause):
+            return ModalityResult("refused", "refused")
+        return ModalityResult(None, f"negated:{neg.group(0)}")
+    if date_negated and (neg or NEGATION.search(clause)):
+        return ModalityResult("planned", "no-date", True)
+    if fixed:
+        return ModalityResult(fixed, "rule")
+    if CANCELLED.search(clause):
+        return ModalityResult("cancelled", "cancelled")
+    if REFUSED_STRICT.search(left):
+        return ModalityResult("refused", "refused")
+    past_plan = bool(PAST_PLAN.search(left) or PAST_PLAN.search(_last_word_window(left, 10)))
+    if past_plan:
+        if CONTRAST_MISS.search(sentence[end:]) or POSTPONED.search(clause):
+            return ModalityResult("postponed", "past-plan-missed", past_plan=True)
+        return ModalityResult("planned", "past-plan", past_plan=True)
+    if POSTPONED.search(right[:40]) and not PLANNED.search(near_left):
+        return ModalityResult("postponed", "postponed")
+    if bullet_terms:
+        return ModalityResult("planned", "terms-list")
+    if HYPOTHETICAL.search(near_left):
+        return ModalityResult("planned", "hypothetical")
+    if ONGOING.search(near_left) or ONGOING.search(trig):
+        return ModalityResult("ongoing", "ongoing")
+    if SINCE.search(clause) and re.search(r"\b(?:have|has)\b", clause, re.IGNORECASE):
+        return ModalityResult("ongoing", "since-perfect")
+    if PLANNED.search(near_left):
+        return ModalityResult("planned", "modal")
+    if PROGRESSIVE.search(near_left + " " + trig) and not re.search(r"\b(?:said|reported)\b", near_left, re.IGNORECASE):
+        # "Armenia is handing back" describes a schedule in news register
+        return ModalityResult("planned" if re.search(r"\b(?:handing|returning|giving)\b", trig + near_left, re.IGNORECASE) else "ongoing", "progressive")
+    if PERFECT.search(near_left + " " + trig) or PAST_VERB.search(trig):
+        return ModalityResult("occurred", "past")
+    if re.search(r"\bto$", near_left.strip(), re.IGNORECASE):
+        return ModalityResult("planned", "infinitive")
+    # nominal or present-tense trigger: read the clause's verbs
+    if PAST_VERB.search(right) or PAST_VERB.search(near_left):
+        if PLANNED.search(clause):
+            return ModalityResult("planned", "clause-modal")
+        return ModalityResult("occurred", "clause-past")
+    return ModalityResult("planned", "present")

@@ -1,0 +1,163 @@
+"""The extraction pipeline: a plain loop over named steps, each a callable
+from doc to doc. Steps declare what they require and assign, so a wrong order
+fails at import time, before any text runs.
+
+    sentences -> dateline -> dates -> places -> parties -> triggers
+              -> events -> deadlines -> filter -> merge
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from typing import Callable
+
+from ..errors import ExtractionError
+from ..model import Event, EventType, Modality
+from .doc import Doc
+
+EXTRACTOR_VERSION = "2"
+
+_DATELINE = re.compile(r"^\s*[A-Z][A-Z .'’/-]{1,60}(?:,\s*[A-Z][a-z]{2,9}\.? \d{1,2})?\s*[-–—]\s+")
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    func: Callable[[Doc], None]
+    requires: tuple[str, ...]
+    assigns: tuple[str, ...]
+
+
+def step_sentences(doc: Doc) -> None:
+    from .sentences import split_sentences
+
+    doc.sentences = split_sentences(doc.text)
+
+
+def step_dateline(doc: Doc) -> None:
+    """'BAKU, Nov 20 - ' opens wire copy: its date is the filing date, not an event date."""
+    m = _DATELINE.match(doc.text)
+    doc.dateline_end = m.end() if m else 0
+
+
+def step_dates(doc: Doc) -> None:
+    from ..dates import tag
+
+    previous: dt.date | None = None
+    out = []
+    for s in doc.sentences:
+        for t in tag(s.text, doc.anchor, previous=previous):
+            t = replace(t, start=t.start + s.start, end=t.end + s.start)
+            if t.end <= doc.dateline_end:
+                continue
+            out.append(t)
+            if t.date is not None and t.precision in ("day", "time"):
+                previous = t.date
+    doc.timexes = out
+
+
+def step_places(doc: Doc) -> None:
+    from ..geo import Gazetteer
+
+    doc.places = [p for p in Gazetteer.default().find(doc.text) if p.end > doc.dateline_end]
+
+
+def step_parties(doc: Doc) -> None:
+    from .parties import find_parties
+
+    doc.parties = [p for p in find_parties(doc.text) if p.end > doc.dateline_end]
+
+
+def step_triggers(doc: Doc) -> None:
+    from .events import find_triggers_step
+
+    find_triggers_step(doc)
+
+
+def step_events(doc: Doc) -> None:
+    from .events import build_events
+
+    build_events(doc)
+
+
+def step_deadlines(doc: Doc) -> None:
+    from .deadlines import build_deadline_frames
+
+    build_deadline_frames(doc)
+
+
+def step_filter(doc: Doc) -> None:
+    """Drop what the conventions say is not an event of an agreement."""
+    kept = []
+    for e in doc.events:
+        # a violation far in the past of the report is background ("captured it in 1993")
+        if e.type == EventType.VIOLATION and e.date and (doc.anchor - e.date).days > 366:
+            continue
+        # an event dated in the future cannot have occurred
+        if e.modality == Modality.OCCURRED and e.date and e.date > doc.anchor + dt.timedelta(days=1):
+            e.modality = Modality.PLANNED
+        kept.append(e)
+    doc.events = kept
+
+
+def step_merge(doc: Doc) -> None:
+    from .merge import merge_step
+
+    merge_step(doc)
+
+
+STEPS: tuple[Step, ...] = (
+    Step("sentences", step_sentences, ("text",), ("sentences",)),
+    Step("dateline", step_dateline, ("text",), ("dateline_end",)),
+    Step("dates", step_dates, ("sentences", "dateline_end"), ("timexes",)),
+    Step("places", step_places, ("text", "dateline_end"), ("places",)),
+    Step("parties", step_parties, ("text", "dateline_end"), ("parties",)),
+    Step("triggers", step_triggers, ("sentences",), ("triggers",)),
+    Step("events", step_events, ("triggers", "timexes", "places", "parties"), ("events",)),
+    Step("deadlines", step_deadlines, ("events", "triggers", "timexes", "places", "parties"), ("events",)),
+    Step("filter", step_filter, ("events",), ("events",)),
+    Step("merge", step_merge, ("events",), ("events",)),
+)
+
+
+def check_order(steps: tuple[Step, ...] = STEPS) -> None:
+    have = {"text", "anchor"}
+    for s in steps:
+        missing = [r for r in s.requires if r not in have]
+        if missing:
+            raise ExtractionError(f"pipeline step {s.name!r} requires {missing} which no earlier step assigns")
+        have.update(s.assigns)
+
+
+check_order()
+
+
+def run(text: str, report_date: dt.date, steps: tuple[Step, ...] = STEPS) -> Doc:
+    doc = Doc(text=text, anchor=report_date)
+    for s in steps:
+        s.func(doc)
+    return doc
+
+
+def extract_events(text: str, report_date: dt.date | str) -> list[Event]:
+    """Events stated in ``text``, a report published on ``report_date``.
+
+    >>> evs = extract_events("Armenia returned the Aghdam district to Azerbaijan on Friday.", "2020-11-20")
+    >>> [(e.type.value, e.modality.value, str(e.date), e.places) for e in evs]
+    [('handover', 'occurred', '2020-11-20', ['Aghdam'])]
+    """
+    if isinstance(report_date, str):
+        try:
+            report_date = dt.date.fromisoformat(report_date)
+        except ValueError as exc:
+            raise ExtractionError(f"report date {report_date!r} is not a date; write it as YYYY-MM-DD") from exc
+    if not isinstance(report_date, dt.date):
+        raise ExtractionError("report_date must be a datetime.date or an ISO string YYYY-MM-DD")
+    if not isinstance(text, str):
+        raise ExtractionError("text must be a str; decode bytes first")
+    doc = run(text, report_date)
+    events = doc.events
+    events.sort(key=lambda e: (e.start, e.trigger_start or 0))
+    return events

@@ -1,0 +1,638 @@
+"""Place names in report text: an offline gazetteer and a fast matcher.
+
+Data (``geo/data``, see ATTRIBUTION.md), in priority order, the first claim of
+an alias wins:
+
+1. ``places_extra.tsv``: our own conflict places; canonical names of the
+   Karabakh theatre follow the devset alias tables; ``not_place`` rows block
+   phrases (demonyms, person names) from ever being places.
+2. ``admin_divisions_az_am.tsv`` + ``admin_crosswalk.tsv``: AZ rayons/cities and
+   AM provinces, linked to boundary shapeIDs.
+3. ``gazetteer_karabakh.tsv``: GeoNames populated places of the theatre.
+4. ``world_places.tsv``: GeoNames countries and cities >= 100k (built by
+   ``scripts/build_gazetteer.py``).
+
+Matching is a token n-gram dictionary lookup over a folded copy of the text
+(diacritics folded 1:1 with ``str.translate``, so offsets are kept; apostrophe
+-like characters inside words dropped; case-folded). A place must start with a
+capital letter unless its alias is written lower-case in the data ("southern
+Lebanon"); short all-capital aliases ("NK", "US") match only in that case.
+
+Speed, measured on the 17 devset reports (mean 1,715 chars, one core, 2,000
+repetitions each; ``python -m accordwatch.geo.gazetteer --bench``):
+
+- this matcher:                        ~0.07 ms per report (~14,000 reports/s);
+  loading the shipped files once:      ~0.15 s;
+- spaCy 3.8 ``PhraseMatcher`` on a blank English tokenizer (attr LOWER, same
+  alias list, folding done beforehand): ~0.45 ms per report, of which the
+  tokenizer is most, plus ~2.5 s to build the matcher;
+so the dictionary lookup is used.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+from typing import Iterable
+
+__all__ = ["PlaceMatch", "Gazetteer", "fold", "tokenize"]
+
+# --------------------------------------------------------------------------- folding
+
+_APOS = "'’ʻʼˌ`´‘ʹʿʾ"
+_SPECIAL = {
+    "ə": "e", "Ə": "E", "ı": "i", "İ": "I", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O",
+    "đ": "d", "Đ": "D", "ħ": "h", "ß": "s", "æ": "a", "Æ": "A", "œ": "o", "Œ": "O",
+    "þ": "t", "ð": "d", "ǝ": "e", "“": '"', "”": '"', "–": "-", "—": "-", "‑": "-", "‐": "-",
+}
+
+
+def _build_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for cp in list(range(0x80, 0x250)) + list(range(0x1E00, 0x1F00)):
+        ch = chr(cp)
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        if len(base) == 1 and base.isascii() and base != ch:
+            table[cp] = base
+    for k, v in _SPECIAL.items():
+        table[ord(k)] = v
+    for a in _APOS:
+        table[ord(a)] = "'"
+    for cp in range(0x300, 0x370):  # combining marks: joined into the word, then dropped
+        table[cp] = "'"
+    return table
+
+
+_TABLE = _build_table()
+_TOKEN_RE = re.compile(r"[^\W_]+(?:'(?!s\b)[^\W_]+)*|[^\w\s]")
+_NONASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _fold_text(text: str) -> str:
+    """Folded copy of ``text`` with exactly the same length (offsets are kept)."""
+    if text.isascii():
+        return text.lower()
+    t = _NONASCII.sub(lambda m: _TABLE.get(ord(m.group()), m.group()), text)
+    low = t.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in t)
+
+
+def tokenize(text: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """``(folded, [(start, end, key), ...])``: word tokens and single punctuation marks."""
+    folded = _fold_text(text)
+    toks = []
+    for m in _TOKEN_RE.finditer(folded):
+        s = m.group()
+        if "'" in s and len(s) > 1:
+            s = s.replace("'", "")
+        toks.append((m.start(), m.end(), s))
+    return folded, toks
+
+
+def fold(name: str) -> str:
+    """The lookup key of a name: folded tokens joined by spaces."""
+    return " ".join(k for _, _, k in tokenize(name)[1] if k != "'")
+
+
+# --------------------------------------------------------------------------- data types
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    start: int
+    end: int
+    text: str
+    name: str
+    kind: str
+    country: str | None
+    confidence: float
+
+
+@dataclass
+class _Entry:
+    name: str  # canonical
+    mode: str  # "cap" | "any" | "exact"
+    surface: str  # alias as written (for "exact")
+    ambiguous: bool = False
+    blocked: bool = False
+
+
+_ADMIN_KINDS = {"district", "region", "province", "city", "autonomous republic"}
+# place-type words after a name: "Lachin district", "Rafah crossing"
+_TYPE_AFTER = {
+    "district": "district", "districts": "district", "rayon": "district", "raion": "district",
+    "region": "region", "regions": "region", "province": "province", "provinces": "province",
+    "oblast": "region", "governorate": "region", "corridor": "corridor", "crossing": "crossing",
+    "crossings": "crossing", "port": "port", "ports": "port", "village": "village", "villages": "village",
+    "town": "town", "city": "city", "checkpoint": "checkpoint", "prison": "prison", "river": "river",
+}
+# place-type words before "of X": "the village of Sur"
+_TYPE_OF = {"village", "town", "city", "port", "district", "region", "province", "settlement", "hamlet"}
+_ADMIN_TYPES = {"district", "region", "province"}
+_CUE_BEFORE = {"in", "near", "outside", "around", "into", "from", "to"}
+_STOP_CAP = {
+    "the", "a", "an", "this", "that", "these", "those", "each", "every", "its", "their", "our", "his", "her",
+    "which", "what", "another", "other", "one", "two", "three", "some", "any", "no", "both", "all", "new",
+    "northern", "southern", "eastern", "western", "central", "north", "south", "east", "west", "border",
+    "mr", "ms", "mrs", "dr", "gen", "general", "president", "minister", "and", "or", "of", "in", "on", "at",
+    "for", "by", "with", "from", "to", "after", "before", "since", "during", "under", "but", "if", "as",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+    "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    "occupied", "liberated", "disputed", "former", "whole", "entire", "same", "last", "first", "next",
+    "frontline", "front", "capital", "mountain", "mountainous", "rebel", "separatist", "government",
+    "federal", "military", "administrative", "host", "home", "neighbouring", "neighboring", "key", "main",
+    "u", "s", "i", "it", "we", "they", "he", "she", "there", "here", "when", "where", "while", "only",
+}
+_UPPER = "".join(chr(c) for c in range(0xC0, 0x250) if chr(c).isupper() and chr(c) != "×")
+_TOK = re.compile(r"[^\W_]+(?:'(?!s\b)[^\W_]+)*|[^\w\s]")
+_WTOK = re.compile(r"\s*([^\W_]+(?:'(?!s\b)[^\W_]+)*|[^\w\s])")
+_CUE_RE = re.compile(r"\b(?:in|near|outside|around|into|from|to)\s+$")
+_OF_BEFORE_RE = re.compile(r"\b(village|town|city|port|district|region|province|settlement|hamlet)\s+of\s+$")
+_OF_FWD_RE = re.compile(r"(village|town|city|port|settlement|hamlet|district|region|province)\s+of\s+")
+_TYPE_RE = re.compile(r"(?:" + "|".join(sorted(_TYPE_AFTER, key=len, reverse=True)) + r")\b")
+_RUN_RE = re.compile(rf"(?:[A-Z{_UPPER}][\w'’]*(?: |-))+$")
+_NAME_RUN_RE = re.compile(rf"[A-Z{_UPPER}][\w'’]*(?:[ -][A-Z{_UPPER}][\w'’]*){{0,2}}")
+_WORD_RE = re.compile(r"[\w'’]+")
+_UPPER_RE = re.compile(f"[A-Z{_UPPER}]")
+_CAPWORD_RE = re.compile(rf"[A-Z{_UPPER}][^\W_]*")
+_TYPE_WORDS = tuple(sorted({w.rstrip("s") if w.endswith("s") and w[:-1] in _TYPE_AFTER else w for w in _TYPE_AFTER}))
+
+
+def _is_wordish(c: str) -> bool:
+    return c.isalnum() or c in "'’ʻ_"
+
+
+def _type_hits(folded: str) -> list[tuple[int, int, str]]:
+    """``(start, end, word)`` of whole-word type words ("district", "corridors"...); str.find is fast."""
+    hits = []
+    n = len(folded)
+    for w in _TYPE_WORDS:
+        i = folded.find(w)
+        while i >= 0:
+            e = i + len(w)
+            if e < n and folded[e] == "s" and w + "s" in _TYPE_AFTER:
+                e += 1
+            if (e >= n or not _is_wordish(folded[e])) and (i == 0 or not _is_wordish(folded[i - 1])):
+                hits.append((i, e, folded[i:e]))
+            i = folded.find(w, e)
+    hits.sort()
+    return hits
+
+
+def _of_hits(folded: str) -> list[re.Match]:
+    hits = []
+    for w in _TYPE_OF:
+        i = folded.find(w + " of ")
+        while i >= 0:
+            m = _OF_FWD_RE.match(folded, i)
+            if m is not None and (i == 0 or not _is_wordish(folded[i - 1])):
+                hits.append(m)
+            i = folded.find(w + " of ", i + 1)
+    hits.sort(key=lambda m: m.start())
+    return hits
+_NAME_OK_AFTER = {
+    "agreement", "agreements", "accord", "accords", "protocol", "statement", "declaration", "process", "format",
+    "group", "airport", "summit", "talks", "deal", "memorandum", "ii", "i", "monday", "tuesday", "wednesday",
+    "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july",
+    "august", "september", "october", "november", "december", "on", "and",
+}
+_DEMONYM_SUFFIX = re.compile(r"(?:ian|ians|ese|ish|ani|anis|eli|elis)$")
+
+
+def _data_path(name: str):
+    return resources.files("accordwatch.geo").joinpath("data", name)
+
+
+def _read_tsv(name: str) -> list[dict[str, str]]:
+    with _data_path(name).open("r", encoding="utf-8", newline="") as fh:
+        lines = [ln for ln in fh if not ln.startswith("#")]
+    reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    header = next(reader)
+    out = []
+    for row in reader:
+        if not row or not any(row):
+            continue
+        row = row + [""] * (len(header) - len(row))
+        out.append({h: v.strip() for h, v in zip(header, row)})
+    return out
+
+
+def _split_aliases(s: str, sep: str) -> list[str]:
+    return [a.strip() for a in s.split(sep) if a.strip()] if s else []
+
+
+def _is_latin(s: str) -> bool:
+    return all(not c.isalpha() or "LATIN" in unicodedata.name(c, "") for c in s)
+
+
+def _float(s: str) -> float | None:
+    try:
+        return float(s) if s else None
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------- gazetteer
+
+
+class Gazetteer:
+    """Alias index over the shipped place files; ``find`` returns place mentions."""
+
+    _default: "Gazetteer | None" = None
+    _lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self.records: dict[str, dict] = {}
+        self._index: dict[str, _Entry] = {}
+        self._by_gid: dict[str, str] = {}
+        self._by_admin: dict[str, str] = {}
+        self._first: dict[str, int] = {}  # first token -> max n-gram length
+        self._shapes: dict[str, str] = {}
+        self._lf: tuple[str, ...] | None = None
+        self._prefixes: set[str] = set()
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def default(cls) -> "Gazetteer":
+        """The gazetteer of the shipped files, built once per process."""
+        if cls._default is None:
+            with cls._lock:
+                if cls._default is None:
+                    g = cls()
+                    g._load_shipped()
+                    cls._default = g
+        return cls._default
+
+    def add_alias(self, alias: str, name: str, *, ambiguous: bool = False, blocked: bool = False) -> bool:
+        """Claim ``alias`` for ``name`` unless a higher-priority record has it."""
+        alias = alias.strip()
+        key = fold(alias)
+        if not key or key in self._index:
+            return False
+        if alias[:1].islower() or alias.lower().startswith("the "):
+            mode = "any"
+        elif alias.isupper() and len(alias.replace(".", "")) <= 4:
+            mode = "exact"
+        else:
+            mode = "cap"
+        self._index[key] = _Entry(name, mode, alias, ambiguous, blocked)
+        toks = key.split(" ")
+        if self._first.get(toks[0], 0) < len(toks):
+            self._first[toks[0]] = len(toks)
+        for i in range(1, len(toks)):
+            self._prefixes.add(" ".join(toks[:i]))
+        return True
+
+    def _add_record(self, rec: dict, aliases: Iterable[str], ambiguous: bool = False) -> dict:
+        name = rec["name"]
+        if name in self.records:
+            old = self.records[name]
+            for k, v in rec.items():
+                if old.get(k) in (None, "") and v not in (None, ""):
+                    old[k] = v
+            rec = old
+        else:
+            self.records[name] = rec
+        if rec.get("geonameid"):
+            self._by_gid.setdefault(str(rec["geonameid"]), name)
+        if rec.get("admin_code"):
+            self._by_admin.setdefault(rec["admin_code"], name)
+        self.add_alias(name, name, ambiguous=ambiguous)
+        for a in aliases:
+            self.add_alias(a, name, ambiguous=ambiguous)
+        return rec
+
+    def _load_shipped(self) -> None:
+        # 1. our own places (and blocked phrases)
+        for r in _read_tsv("places_extra.tsv"):
+            aliases = _split_aliases(r["aliases"], "|")
+            if r["kind"] == "not_place":
+                for a in [r["name"], *aliases]:
+                    self.add_alias(a, r["name"], blocked=True)
+                continue
+            rec = {
+                "name": r["name"], "kind": r["kind"], "country": r["country"] or None,
+                "lat": _float(r["lat"]), "lon": _float(r["lon"]), "geonameid": r["geonameid"] or None,
+                "admin_code": r["admin_code"] or None, "source": "places_extra",
+            }
+            self._add_record(rec, aliases)
+
+        # 2. AZ/AM admin units, with boundary shapeIDs
+        cross: dict[str, list[dict]] = {}
+        for r in _read_tsv("admin_crosswalk.tsv"):
+            cross.setdefault(r["geonames_code"], []).append(r)
+        country_of = {"AZ": "Azerbaijan", "AM": "Armenia"}
+        kind_of = {"Rayon": "district", "Municipality": "city", "City": "city", "Region": "province",
+                   "Autonomous republic": "region"}
+        for r in _read_tsv("admin_divisions_az_am.tsv"):
+            code = r["geonames_code"]
+            xs = cross.get(code, [])
+            # the main body first (Lankaran District has a detached part)
+            xs = sorted(xs, key=lambda x: x["shapeID"].endswith("26341487"))
+            shape_name = xs[0]["shapeName"] if xs else ""
+            kind = kind_of.get(r["type"], "district" if r["country_code"] == "AZ" else "province")
+            if not r["type"] and "City" in shape_name:
+                kind = "city"
+            name = self._by_admin.get(code)
+            if name is None:
+                base = re.sub(r" (District|City)$", "", shape_name) if shape_name else ""
+                eng = _split_aliases(r["aliases"], ",")
+                base = base or next((a for a in eng if a.isascii()), r["name"])
+                if kind == "city" and base in self.records and self.records[base].get("admin_code") != code:
+                    base = f"{base} City"
+                name = base
+            rec = {
+                "name": name, "kind": kind, "country": country_of.get(r["country_code"]),
+                "lat": None, "lon": None, "admin_code": code, "iso_3166_2": r["iso_3166_2"] or None,
+                "admin_geonameid": r["geonameid"], "shape_id": xs[0]["shapeID"] if xs else None,
+                "boundary_file": xs[0]["boundary_file"] if xs else None, "source": "admin_divisions",
+            }
+            aliases = [r["name"], *_split_aliases(r["aliases"], ",")]
+            if shape_name:
+                aliases.append(shape_name)
+            aliases = [a for a in aliases if _is_latin(a)]
+            self._add_record(rec, aliases)
+            if rec["shape_id"] and rec["kind"] in ("district", "province") or (
+                rec["shape_id"] and name not in self._shapes
+            ):
+                self._shapes[name] = rec["shape_id"]
+            for x in xs[1:]:
+                self.records[name].setdefault("extra_shape_ids", []).append(x["shapeID"])
+
+        # 3. GeoNames places of the Karabakh theatre
+        for r in _read_tsv("gazetteer_karabakh.tsv"):
+            code = f'{r["country_code"]}.{r["admin1"]}'
+            alts = [a for a in _split_aliases(r["alternatenames"], ",") if _is_latin(a) and a[:1].isupper()]
+            keys = {fold(r["name"])} | {fold(a) for a in alts}
+            target = self._by_gid.get(r["geonameid"])
+            if target is None:
+                owner = self._by_admin.get(code)
+                if owner and fold(owner) in keys | {fold(x) for x in self._aliases_of(owner)}:
+                    target = owner
+                elif owner and any(self._index.get(k) and self._index[k].name == owner for k in keys):
+                    target = owner
+            pop = int(r["population"] or 0)
+            if target is not None:
+                rec = self.records[target]
+                rec.setdefault("town_geonameid", r["geonameid"])
+                if rec.get("lat") is None:
+                    rec["lat"], rec["lon"] = _float(r["lat"]), _float(r["lon"])
+                rec.setdefault("population", pop)
+                for a in alts:
+                    if len(a) >= 3:
+                        self.add_alias(a, target)
+                continue
+            name = r["name"]
+            if name in self.records or (fold(name) in self._index):
+                continue  # e.g. the Gegharkunik Martuni; the name belongs to a higher-priority place
+            rec = {
+                "name": name, "kind": "town" if pop >= 5000 else "village",
+                "country": country_of.get(r["country_code"]), "lat": _float(r["lat"]), "lon": _float(r["lon"]),
+                "geonameid": r["geonameid"], "admin_code": code, "population": pop, "source": "geonames",
+            }
+            self._add_record(rec, [a for a in alts if len(a) >= 3])
+
+        # 4. world countries and cities
+        for r in _read_tsv("world_places.tsv"):
+            flags = set(r.get("flags", "").split(","))
+            target = self._by_gid.get(r["geonameid"])
+            name = target or r["name"]
+            if target is None and name in self.records and self.records[name].get("country") not in (
+                None, r["country"]
+            ):
+                continue  # a city named like a country (Armenia, Colombia)
+            rec = {
+                "name": name, "kind": r["kind"], "country": r["country"] or None,
+                "lat": _float(r["lat"]), "lon": _float(r["lon"]), "geonameid": r["geonameid"],
+                "iso2": r["iso2"] or None, "population": int(r["population"] or 0), "source": "geonames",
+            }
+            if r["capital"]:
+                rec["capital"] = r["capital"]
+            if "capital" in flags:
+                rec["capital_of"] = r["country"]
+            if target is not None:
+                self._add_record(rec, _split_aliases(r["aliases"], "|"))
+            else:
+                self._add_record(rec, _split_aliases(r["aliases"], "|"), ambiguous="ambiguous" in flags)
+
+    def _aliases_of(self, name: str) -> list[str]:
+        return [e.surface for e in self._index.values() if e.name == name]
+
+    # ------------------------------------------------------------------ queries
+    def canonical(self, name: str) -> str | None:
+        """Alias (any spelling, case, diacritics) -> canonical name, or None."""
+        if not name:
+            return None
+        key = fold(name)
+        e = self._index.get(key)
+        if e is None:
+            m = re.match(r"^(?:the )?(.+?) (?:district|region|rayon|province)$", key)
+            if m:
+                e = self._index.get(m.group(1))
+        if e is None or e.blocked:
+            return None
+        return e.name
+
+    def lookup(self, name: str) -> dict | None:
+        """The canonical record of a name or alias (a copy), or None."""
+        c = self.canonical(name)
+        if c is None:
+            return None
+        rec = dict(self.records[c])
+        return rec
+
+    def district_shape_ids(self) -> dict[str, str]:
+        """Canonical admin-unit name -> boundary shapeID (AZ rayons and cities, AM provinces)."""
+        return dict(self._shapes)
+
+    # ------------------------------------------------------------------ matching
+    def _lower_first(self) -> tuple[str, ...]:
+        if self._lf is None:
+            self._lf = tuple(sorted({e.surface.split()[0].lower() + " " for e in self._index.values()
+                                     if e.mode == "any" and e.surface[:1].islower()}))
+        return self._lf
+
+    def _candidates(self, text: str, folded: str) -> list[tuple[int, int, str]]:
+        """``(start, end, key)`` of words where a place may start: capitalised words, plus
+        the first words of lower-case aliases ("southern Lebanon")."""
+        out = []
+        for m in _CAPWORD_RE.finditer(text):
+            p, e = m.span()
+            if p and _is_wordish(text[p - 1]):  # O'Brien, 2B
+                continue
+            if e < len(text) and text[e] in _APOS:  # K'arvachar, Azerbaijan's
+                m = _TOK.match(folded, p)
+                e = m.end()
+                k = m.group().replace("'", "")
+            else:
+                k = folded[p:e]
+            out.append((p, e, k))
+        extra = []
+        for w in self._lower_first():
+            i = folded.find(w)
+            while i >= 0:
+                if i == 0 or not _is_wordish(folded[i - 1]):
+                    extra.append((i, i + len(w) - 1, w[:-1]))
+                i = folded.find(w, i + 1)
+        if extra:
+            out = sorted(set(out) | set(extra))
+        return out
+
+    def find(self, text: str) -> list[PlaceMatch]:
+        """Every place mention: longest match wins, non-overlapping, sorted by offset."""
+        folded = _fold_text(text)
+        index, first, prefixes = self._index, self._first, self._prefixes
+        records = self.records
+        out: list[PlaceMatch] = []
+        done = 0  # everything before this offset is consumed
+        for p, kend, k in self._candidates(text, folded):
+            if p < done:
+                continue
+            if k not in first:
+                continue
+            ent0 = index.get(k)
+            hit = (kend, ent0) if ent0 is not None else None
+            cur, e = k, kend
+            while cur in prefixes:
+                m2 = _WTOK.match(folded, e)
+                if m2 is None:
+                    break
+                k2 = m2.group(1)
+                if "'" in k2 and len(k2) > 1:
+                    k2 = k2.replace("'", "")
+                cur = cur + " " + k2
+                e = m2.end()
+                ent2 = index.get(cur)
+                if ent2 is not None:
+                    hit = (e, ent2)
+            if hit is None:
+                continue
+            end, ent = hit
+            n = 1 if ent is ent0 and end == kend else 2
+            if ent.mode == "cap" and not text[p].isupper():
+                continue
+            if ent.mode == "exact" and text[p:end] != ent.surface:
+                continue
+            if ent.blocked:
+                done = end
+                continue
+            rec = records[ent.name]
+            kind = rec["kind"]
+            start = p
+            nxt = _WTOK.match(folded, end)
+            nk = nxt.group(1) if nxt else ""
+            t_after = _TYPE_AFTER.get(nk)
+            if t_after:
+                end = nxt.end()
+                kind = _kind_for(kind, t_after)
+            else:
+                if ent.ambiguous and not _CUE_RE.search(folded, max(0, p - 14), p) and not (
+                    folded.endswith("of ", 0, p) and _OF_BEFORE_RE.search(folded, max(0, p - 30), p)
+                ):
+                    continue
+                # "Vladimir Putin", "Hamas" look-alikes: a GeoNames city glued to a capitalised word
+                if (n == 1 and rec.get("source") == "geonames" and kind == "city" and nxt is not None
+                        and nxt.start(1) == end + 1 and text[nxt.start(1)].isupper()
+                        and nk not in _NAME_OK_AFTER and nk not in index):
+                    continue
+            ob = folded.endswith("of ", 0, p) and _OF_BEFORE_RE.search(folded, max(done, p - 30), p)
+            if ob:
+                start = ob.start(1)
+                kind = _kind_for(rec["kind"], ob.group(1))
+            out.append(PlaceMatch(start, end, text[start:end], ent.name, kind, rec.get("country"), 1.0))
+            done = end
+        return self._unknown(text, folded, out)
+
+    def _unknown(self, text: str, folded: str, known: list[PlaceMatch]) -> list[PlaceMatch]:
+        """Unknown "Foo district" / "the village of Foo": confidence 0.6."""
+        busy = [(pm.start, pm.end) for pm in known]
+
+        def free(a: int, b: int) -> bool:
+            for s, e in busy:
+                if a < e and s < b:
+                    return False
+            return True
+
+        extra: list[PlaceMatch] = []
+        for s, te, tw in _type_hits(folded):
+            if s < 2 or text[s - 1] not in " -" or not free(s, te):
+                continue
+            ws = max(text.rfind(" ", max(0, s - 40), s - 1), text.rfind("-", max(0, s - 40), s - 1)) + 1
+            if not text[ws:ws + 1].isupper():
+                continue
+            rm = _RUN_RE.search(text, max(0, s - 80), s)
+            if rm is None:
+                continue
+            words = list(_WORD_RE.finditer(text, rm.start(), s))
+            keys = [_fold_text(w.group()).replace("'", "").replace("’", "") for w in words]
+            cut = 0
+            for i, k in enumerate(keys):
+                if k in _STOP_CAP or self._is_blocked(k):
+                    cut = i + 1
+            words, keys = words[cut:][-3:], keys[cut:][-3:]
+            if not words or _DEMONYM_SUFFIX.search(keys[-1]):
+                continue
+            a = words[0].start()
+            if not free(a, te):
+                continue
+            t = _TYPE_AFTER[tw]
+            extra.append(PlaceMatch(a, te, text[a:te], f"{text[a:words[-1].end()]} {t}", t, None, 0.6))
+            busy.append((a, te))
+        for om in _of_hits(folded):
+            xm = _NAME_RUN_RE.match(text, om.end())
+            if xm is None:
+                continue
+            words = list(_WORD_RE.finditer(text, xm.start(), xm.end()))
+            keys = [_fold_text(w.group()) for w in words]
+            if not words or keys[0] in _STOP_CAP or any(self._is_blocked(k) for k in keys):
+                continue
+            b = words[-1].end()
+            if not free(om.start(1), b):
+                continue
+            extra.append(PlaceMatch(om.start(1), b, text[om.start(1):b], text[om.end():b], om.group(1), None, 0.6))
+            busy.append((om.start(1), b))
+        if not extra:
+            return known
+        return sorted(known + extra, key=lambda pm: pm.start)
+
+    def _is_blocked(self, key: str) -> bool:
+        e = self._index.get(key)
+        return e is not None and e.blocked
+
+
+def _kind_for(record_kind: str, type_word: str) -> str:
+    if type_word in _ADMIN_TYPES:
+        return record_kind if record_kind in _ADMIN_KINDS else type_word
+    return type_word
+
+
+# --------------------------------------------------------------------------- benchmark
+
+
+def _bench(paths: list[str], reps: int = 2000) -> None:  # pragma: no cover - developer tool
+    import time
+
+    t0 = time.perf_counter()
+    g = Gazetteer.default()
+    load = time.perf_counter() - t0
+    texts = [open(p, encoding="utf-8").read() for p in paths]
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        for t in texts:
+            g.find(t)
+    per = (time.perf_counter() - t0) / (reps * len(texts))
+    chars = sum(map(len, texts)) / len(texts)
+    print(f"load {load:.3f} s; find {per * 1e3:.3f} ms per report ({chars:.0f} chars), {1 / per:,.0f} reports/s")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import glob
+    import sys
+
+    _bench(sys.argv[1:] or sorted(glob.glob("/work/shared/devset/reports/*.txt")))

@@ -1,0 +1,177 @@
+"""Linking: extracted events -> evidence for agreement provisions. No I/O.
+
+An event becomes evidence for a provision when the kinds match (a violation
+breaches a ceasefire; a deadline change reschedules the provision whose
+deadline moved), the places agree, and the parties do not contradict the
+provision. The relation follows from the event's modality.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Iterable
+
+from .model import Agreement, Event, EventType, Modality, Provision, Relation
+
+# How long after signing an agreement reports are still read against it.
+HORIZON_DAYS = 366 * 10
+
+SUBJECT_WORDS = {
+    EventType.HANDOVER: ("handover", "transfer", "return of", "hand over", "handed"),
+    EventType.WITHDRAWAL: ("withdrawal", "pullout", "pull-out", "pullback", "pull out", "withdraw"),
+    EventType.EXCHANGE: ("release", "exchange", "swap", "prisoner"),
+    EventType.DISARMAMENT: ("weapons", "arms", "disarm", "laydown"),
+    EventType.CEASEFIRE: ("ceasefire", "truce", "cessation"),
+    EventType.REOPENING: ("corridor", "route", "initiative", "term", "deal", "shipping", "road"),
+    EventType.DEPLOYMENT: ("deployment", "mandate", "zones", "mission", "presence"),
+    EventType.RETURN: ("return",),
+    EventType.EVACUATION: ("evacuation",),
+}
+
+
+@dataclass(frozen=True)
+class Link:
+    event_index: int
+    agreement_id: str
+    provision_id: str
+    relation: Relation
+    score: float
+
+
+def relation_for(event: Event, provision: Provision) -> Relation | None:
+    if event.type == EventType.DEADLINE_CHANGE:
+        return Relation.RESCHEDULES
+    if event.type == EventType.VIOLATION:
+        return Relation.BREACHES if provision.kind == EventType.CEASEFIRE else None
+    m = event.modality
+    if m == Modality.OCCURRED:
+        return Relation.FULFILS
+    if m == Modality.ONGOING:
+        return Relation.PARTLY_FULFILS
+    if m in (Modality.REFUSED, Modality.CANCELLED):
+        return Relation.BREACHES
+    return Relation.RESTATES  # planned, postponed: the schedule restated
+
+
+def _fold(s: str) -> str:
+    return s.casefold().strip()
+
+
+def agreement_vocabulary(agreement: Agreement) -> tuple[set[str], set[str]]:
+    places: set[str] = set()
+    parties: set[str] = set()
+    for p in agreement.provisions:
+        places.update(_fold(x) for x in p.places)
+        places.update(_fold(x) for x in p.keywords)
+        parties.update(_fold(x) for x in p.obligor + p.beneficiary)
+    for party in agreement.parties:
+        parties.add(_fold(party.id))
+        parties.update(_fold(a) for a in party.aliases)
+    return places, parties
+
+
+def _event_parties(e: Event) -> set[str]:
+    out: set[str] = set()
+    for f in (e.agent, e.recipient, e.requested_by, e.granted_by, e.via):
+        if f:
+            out.update(_fold(x) for x in f.split(","))
+    return out
+
+
+def agreement_scores(events: list[Event], published: dt.date, agreements: Iterable[Agreement]) -> dict[str, float]:
+    """How strongly a report's events point at each agreement (0 = not at all)."""
+    scores: dict[str, float] = {}
+    for a in agreements:
+        if published < a.signed - dt.timedelta(days=2) or published > a.signed + dt.timedelta(days=HORIZON_DAYS):
+            continue
+        places, parties = agreement_vocabulary(a)
+        s = 0.0
+        for e in events:
+            s += 2.0 * len({_fold(p) for p in e.places} & places)
+            s += 0.5 * len(_event_parties(e) & parties)
+        if s > 0:
+            scores[a.id] = s
+    return scores
+
+
+def _kind_ok(e: Event, p: Provision) -> bool:
+    if e.type == EventType.DEADLINE_CHANGE:
+        return True
+    if e.type == EventType.VIOLATION:
+        return p.kind == EventType.CEASEFIRE
+    return e.type == p.kind
+
+
+def _deadline_fits(e: Event, p: Provision, a: Agreement) -> float:
+    """How well a deadline change fits a provision (0 = not)."""
+    subject = (e.subject or "").casefold()
+    due = a.resolved_due(p)
+    term_end = None
+    if p.term is not None:
+        from .status import add_iso_duration
+
+        start = p.term.start or a.effective_date
+        term_end = p.term.end or (add_iso_duration(start, p.term.duration) if p.term.duration else None)
+    score = 0.0
+    if e.old_date and e.old_date in (due, term_end):
+        score += 2.0
+    words = SUBJECT_WORDS.get(p.kind, ())
+    if any(w in subject for w in words):
+        score += 1.0
+    return score
+
+
+def link_events(events: list[Event], published: dt.date, agreements: Iterable[Agreement]) -> list[Link]:
+    """Evidence proposals for the events of one report."""
+    agreements = list(agreements)
+    scores = agreement_scores(events, published, agreements)
+    if not scores:
+        return []
+    best = max(scores.values())
+    chosen = [a for a in agreements if scores.get(a.id, 0) >= best * 0.5]
+    links: list[Link] = []
+    for i, e in enumerate(events):
+        if e.type == EventType.SIGN:
+            continue
+        for a in chosen:
+            cands: list[tuple[float, Provision]] = []
+            same_kind = [p for p in a.provisions if _kind_ok(e, p)]
+            for p in same_kind:
+                pplaces = {_fold(x) for x in p.places} | {_fold(x) for x in p.keywords}
+                eplaces = {_fold(x) for x in e.places}
+                score = 1.0
+                if pplaces and eplaces:
+                    if not pplaces & eplaces:
+                        continue
+                    score += 2.0
+                elif pplaces and not eplaces:
+                    # no place named: only when this provision is the only one of its kind
+                    if len(same_kind) > 1 and e.type != EventType.DEADLINE_CHANGE:
+                        continue
+                    score += 0.2
+                obligors = {_fold(x) for x in p.obligor + p.beneficiary}
+                agents = {_fold(x) for x in (e.agent or "").split(",") if x.strip()}
+                party_ids = {_fold(x.id) for x in a.parties}
+                if agents and obligors and (agents & party_ids) and not (agents & obligors):
+                    if e.type not in (EventType.VIOLATION, EventType.DEADLINE_CHANGE):
+                        continue
+                if e.type == EventType.DEADLINE_CHANGE:
+                    fit = _deadline_fits(e, p, a)
+                    if fit == 0:
+                        continue
+                    score += fit
+                if e.modality == Modality.OCCURRED and e.date and e.date < a.signed:
+                    continue
+                cands.append((score, p))
+            if not cands:
+                continue
+            top = max(s for s, _ in cands)
+            for s, p in cands:
+                if s < top:
+                    continue
+                rel = relation_for(e, p)
+                if rel is None:
+                    continue
+                links.append(Link(i, a.id, p.id, rel, round(s * scores[a.id] / best, 3)))
+    return links

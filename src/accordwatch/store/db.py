@@ -1,0 +1,939 @@
+"""The AccordWatch database: every read and write of stored data goes through ``Store``.
+
+    >>> with Store("sqlite:///aw.sqlite") as store:
+    ...     store.upgrade()
+    ...     report_id, is_new = store.add_report(report)
+
+Dicts returned here are JSON-ready: dates and timestamps are ISO strings.
+SQLite (default, one file) and PostgreSQL (``postgresql+psycopg://...``) are supported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from sqlalchemy import Engine, and_, create_engine, event, exists, func, inspect, select, update
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    NoSuchModuleError,
+    SQLAlchemyError,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from .. import model
+from ..errors import ConflictError, StoreError
+from .tables import (
+    QUARANTINE_RAW_LIMIT,
+    EventRow,
+    EvidenceRow,
+    MetaRow,
+    QuarantineRow,
+    ReportCopyRow,
+    ReportRow,
+    ReviewLogRow,
+    utcnow,
+)
+
+ENV_VAR = "ACCORDWATCH_DB"
+SUPPORTED_DIALECTS = ("sqlite", "postgresql")
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_DRIVER_HINTS = {
+    "psycopg": "install psycopg: pip install 'psycopg[binary]'",
+    "psycopg2": "install psycopg2: pip install psycopg2-binary (or use postgresql+psycopg:// with psycopg 3)",
+}
+_RETRIES = 5
+
+
+# ----------------------------------------------------------------- text & URLs
+
+
+def normalise_text(text: str) -> str:
+    """The form of a text that identifies it: NFC, ``\\n`` newlines, no trailing
+    spaces, at most one blank line in a row, no leading/trailing blank space."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 (hex) of :func:`normalise_text` of ``text``."""
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+
+
+def default_db_url() -> str:
+    """``$ACCORDWATCH_DB`` if set, else a SQLite file in the user's data folder (created)."""
+    env = os.environ.get(ENV_VAR, "").strip()
+    if env:
+        return env
+    folder = Path(platformdirs.user_data_dir("accordwatch"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'accordwatch.sqlite'}"
+
+
+def _shown(url: str | URL) -> str:
+    """A URL fit for a message: password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - unparseable URL: show it as given
+        return str(url)
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _none_if_empty(value: str | None) -> str | None:
+    return value if value else None
+
+
+# ----------------------------------------------------------------- the store
+
+
+class Store:
+    """One database: reports, events, evidence with its review log, quarantine, meta.
+
+    Use as a context manager (or call :meth:`close`). Call :meth:`upgrade` once
+    after opening to create or migrate the schema.
+    """
+
+    def __init__(self, url: str | None = None) -> None:
+        raw = url if url is not None else default_db_url()
+        self.url = _shown(raw)
+        self.engine = self._create_engine(raw)
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        # On SQLite a writing transaction takes the write lock when it begins
+        # (BEGIN IMMEDIATE), so what it reads stays current until it commits.
+        self._writer = sessionmaker(self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False)
+        try:
+            with self.engine.connect():
+                pass
+        except DBAPIError as exc:
+            self.engine.dispose()
+            raise StoreError(f"cannot open database {self.url}: {_first_line(exc.orig)}") from exc
+
+    # -- opening and closing
+
+    def _create_engine(self, raw: str) -> Engine:
+        try:
+            parsed = make_url(raw)
+        except ArgumentError as exc:
+            raise StoreError(
+                f"cannot open database {raw!r}: not a database URL; write e.g. "
+                "sqlite:///path/to/accordwatch.sqlite or postgresql+psycopg://user@host:5432/dbname"
+            ) from exc
+        backend = parsed.get_backend_name()
+        if backend not in SUPPORTED_DIALECTS:
+            raise StoreError(
+                f"cannot open database {self.url}: {backend!r} databases are not supported; "
+                "use sqlite:///path/to/file.sqlite or postgresql+psycopg://user@host:5432/dbname"
+            )
+        if backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            if not parsed.database.startswith("file:"):
+                folder = Path(parsed.database).expanduser().resolve().parent
+                if not folder.is_dir():
+                    raise StoreError(
+                        f"cannot open database {self.url}: folder {folder} does not exist; "
+                        "create it or choose another path"
+                    )
+        try:
+            engine = create_engine(parsed)
+        except NoSuchModuleError as exc:
+            raise StoreError(
+                f"cannot open database {self.url}: unknown driver {parsed.drivername!r}; "
+                "use sqlite:/// or postgresql+psycopg://"
+            ) from exc
+        except ImportError as exc:
+            driver = parsed.get_driver_name()
+            hint = _DRIVER_HINTS.get(driver, f"install the Python driver {driver!r}")
+            raise StoreError(f"cannot open database {self.url}: driver {driver!r} is not installed; {hint}") from exc
+        if backend == "sqlite":
+            event.listen(engine, "connect", _sqlite_on_connect)
+            event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def _tx(self, write: bool = False) -> Iterator[Session]:
+        """A session in one transaction; database failures become StoreError.
+
+        IntegrityError passes through untouched: callers use it to detect races.
+        """
+        try:
+            with (self._writer if write else self._reader)() as session, session.begin():
+                yield session
+        except IntegrityError:
+            raise
+        except DBAPIError as exc:
+            raise StoreError(
+                f"database {self.url}: {_first_line(exc.orig)}"
+                + ("; run `Store.upgrade()` (the CLI does it on open)" if _missing_table(exc) else "")
+            ) from exc
+
+    # -- schema
+
+    def _alembic_config(self):  # type: ignore[no-untyped-def]
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.set_main_option("path_separator", "os")
+        return cfg
+
+    def revision(self) -> str | None:
+        """The schema revision of the database (None for an empty database)."""
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head(self) -> str | None:
+        from alembic.script import ScriptDirectory
+
+        return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+
+    def upgrade(self) -> None:
+        """Create the schema, or migrate it to the newest revision (``alembic upgrade head``)."""
+        from alembic import command
+
+        try:
+            if self.revision() == self.head():
+                return
+            cfg = self._alembic_config()
+            # One transaction; two processes opening a fresh database migrate one
+            # after the other (SQLite: BEGIN IMMEDIATE; PostgreSQL: advisory lock).
+            with self.engine.connect() as conn:
+                sqlite = self.dialect == "sqlite"
+                if sqlite:
+                    # Table rebuilds (batch mode) need foreign keys off; checked below.
+                    conn.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
+                try:
+                    with conn.execution_options(sqlite_begin="IMMEDIATE").begin():
+                        if self.dialect == "postgresql":
+                            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7236712131)")
+                        cfg.attributes["connection"] = conn
+                        command.upgrade(cfg, "head")
+                        if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                            raise StoreError(
+                                f"migrating {self.url} would break references between tables; "
+                                "nothing was changed — report this as a bug"
+                            )
+                finally:
+                    if sqlite:
+                        conn.connection.driver_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
+        except SQLAlchemyError as exc:
+            try:
+                if self.revision() == self.head():  # someone else migrated concurrently
+                    return
+            except SQLAlchemyError:
+                pass
+            raise StoreError(f"cannot create or migrate the database {self.url}: {_first_line(exc)}") from exc
+
+    # -- reports
+
+    def add_report(self, report: model.Report) -> tuple[int, bool]:
+        """Store a report; returns ``(id, is_new)``.
+
+        A text already stored (same :func:`content_hash`) is not stored again: the
+        sighting is recorded as a copy of the first one, unless that same path/url
+        was already recorded (re-ingesting a file changes nothing).
+        """
+        if not isinstance(report.published, dt.date):
+            raise StoreError(f"report {report.path or report.url or report.title!r} has no published date")
+        digest = content_hash(report.text)
+        path, url = report.path or "", report.url or ""
+        for _ in range(_RETRIES):
+            try:
+                with self._tx(write=True) as s:
+                    row = s.scalars(select(ReportRow).where(ReportRow.content_hash == digest)).first()
+                    if row is None:
+                        row = ReportRow(
+                            content_hash=digest,
+                            text=report.text,
+                            published=report.published,
+                            source=report.source,
+                            url=report.url,
+                            title=report.title,
+                            language=report.language or "en",
+                            path=report.path,
+                            ingested_at=utcnow(),
+                        )
+                        s.add(row)
+                        s.flush()
+                        return row.id, True
+                    if (row.path or "", row.url or "") != (path, url):
+                        seen = s.scalar(
+                            select(ReportCopyRow.id).where(
+                                ReportCopyRow.report_id == row.id,
+                                ReportCopyRow.path == path,
+                                ReportCopyRow.url == url,
+                            )
+                        )
+                        if seen is None:
+                            s.add(
+                                ReportCopyRow(
+                                    report_id=row.id,
+                                    source=report.source,
+                                    url=url,
+                                    title=report.title,
+                                    path=path,
+                                    seen_at=utcnow(),
+                                )
+                            )
+                    return row.id, False
+            except IntegrityError:
+                continue  # a concurrent writer stored it first: look again
+        raise StoreError(f"database {self.url}: could not store report {path or url!r} (too many concurrent writers)")
+
+    def get_report(self, report_id: int) -> dict[str, Any]:
+        """The report with its text, copies and number of events."""
+        with self._tx() as s:
+            row = s.get(ReportRow, report_id)
+            if row is None:
+                raise StoreError(f"no report with id {report_id} in {self.url}; list the reports to find its id")
+            copies = s.scalars(
+                select(ReportCopyRow).where(ReportCopyRow.report_id == report_id).order_by(ReportCopyRow.id)
+            ).all()
+            n_events = s.scalar(select(func.count()).select_from(EventRow).where(EventRow.report_id == report_id))
+            return {
+                "id": row.id,
+                "published": _iso(row.published),
+                "title": row.title,
+                "source": row.source,
+                "url": row.url,
+                "path": row.path,
+                "language": row.language,
+                "content_hash": row.content_hash,
+                "text": row.text,
+                "ingested_at": _iso(row.ingested_at),
+                "duplicate_of": row.duplicate_of,
+                "story_id": row.story_id,
+                "copies": 1 + len(copies),
+                "copy_list": [
+                    {
+                        "source": c.source,
+                        "url": _none_if_empty(c.url),
+                        "title": c.title,
+                        "path": _none_if_empty(c.path),
+                        "seen_at": _iso(c.seen_at),
+                    }
+                    for c in copies
+                ],
+                "events": n_events or 0,
+            }
+
+    def list_reports(self, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+        """Reports by id; ``copies`` counts every sighting (1 = seen once)."""
+        stmt = (
+            select(
+                ReportRow.id,
+                ReportRow.published,
+                ReportRow.title,
+                ReportRow.source,
+                ReportRow.url,
+                ReportRow.path,
+                ReportRow.content_hash,
+                _copies_count().label("copies"),
+                select(func.count())
+                .select_from(EventRow)
+                .where(EventRow.report_id == ReportRow.id)
+                .scalar_subquery()
+                .label("events"),
+            )
+            .order_by(ReportRow.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        with self._tx() as s:
+            return [
+                {
+                    "id": r.id,
+                    "published": _iso(r.published),
+                    "title": r.title,
+                    "source": r.source,
+                    "url": r.url,
+                    "path": r.path,
+                    "content_hash": r.content_hash,
+                    "copies": r.copies,
+                    "events": r.events,
+                }
+                for r in s.execute(stmt)
+            ]
+
+    def count_reports(self) -> int:
+        with self._tx() as s:
+            return s.scalar(select(func.count()).select_from(ReportRow)) or 0
+
+    # -- events
+
+    def add_events(self, report_id: int, events: Sequence[model.Event], extractor_version: str) -> list[int]:
+        """Store the events one extractor version found in a report; returns their ids.
+
+        Idempotent: if this report already has events from this extractor
+        version, their ids are returned and nothing is added.
+        """
+        for _ in range(_RETRIES):
+            try:
+                with self._tx(write=True) as s:
+                    existing = self._event_ids(s, report_id, extractor_version)
+                    if existing:
+                        return existing
+                    if s.get(ReportRow, report_id) is None:
+                        raise StoreError(f"no report with id {report_id} in {self.url}; store the report first")
+                    rows = [_event_row(report_id, seq, e, extractor_version) for seq, e in enumerate(events)]
+                    s.add_all(rows)
+                    s.flush()
+                    return [r.id for r in rows]
+            except IntegrityError:
+                continue
+        raise StoreError(f"database {self.url}: could not store events of report {report_id}")
+
+    @staticmethod
+    def _event_ids(s: Session, report_id: int, extractor_version: str) -> list[int]:
+        return list(
+            s.scalars(
+                select(EventRow.id)
+                .where(EventRow.report_id == report_id, EventRow.extractor_version == extractor_version)
+                .order_by(EventRow.seq)
+            )
+        )
+
+    def events_for_report(
+        self, report_id: int, extractor_version: str | None = None
+    ) -> list[tuple[int, model.Event]]:
+        """``(id, Event)`` of a report in extractor order (all extractor versions unless one is given)."""
+        stmt = select(EventRow).where(EventRow.report_id == report_id)
+        if extractor_version is not None:
+            stmt = stmt.where(EventRow.extractor_version == extractor_version)
+        with self._tx() as s:
+            return [(r.id, _event_from_row(r)) for r in s.scalars(stmt.order_by(EventRow.id))]
+
+    def list_events(
+        self,
+        agreement_id: str | None = None,
+        type: str | model.EventType | None = None,  # noqa: A002 - the domain's word
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+        place: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        extractor_version: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Events as dicts (``Event.to_dict()`` plus id, report_id, published, extractor_version).
+
+        ``agreement_id`` keeps events with evidence for that agreement; the date
+        bounds apply to the event's date (inclusive); ``place`` matches one of
+        the event's places exactly, ignoring case.
+        """
+        stmt = select(EventRow, ReportRow.published).join(ReportRow, ReportRow.id == EventRow.report_id)
+        if agreement_id is not None:
+            stmt = stmt.where(
+                exists().where(EvidenceRow.event_id == EventRow.id, EvidenceRow.agreement_id == agreement_id)
+            )
+        if type is not None:
+            stmt = stmt.where(EventRow.type == str(type))
+        if date_from is not None:
+            stmt = stmt.where(EventRow.date >= date_from)
+        if date_to is not None:
+            stmt = stmt.where(EventRow.date <= date_to)
+        if place is not None:
+            needle = json.dumps(place, ensure_ascii=False)
+            needle = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            stmt = stmt.where(EventRow.places.ilike(f"%{needle}%", escape="\\"))
+        if extractor_version is not None:
+            stmt = stmt.where(EventRow.extractor_version == extractor_version)
+        stmt = stmt.order_by(EventRow.id).offset(offset).limit(limit)
+        with self._tx() as s:
+            out = []
+            for row, published in s.execute(stmt):
+                d = _event_from_row(row).to_dict()
+                d.update(
+                    id=row.id,
+                    report_id=row.report_id,
+                    published=_iso(published),
+                    extractor_version=row.extractor_version,
+                )
+                out.append(d)
+            return out
+
+    # -- evidence and review
+
+    def add_evidence(
+        self, event_id: int, agreement_id: str, provision_id: str, relation: str | model.Relation
+    ) -> tuple[int, bool]:
+        """Link an event to a provision as ``proposed`` evidence; returns ``(id, is_new)``."""
+        try:
+            rel = model.Relation(relation)
+        except ValueError:
+            allowed = ", ".join(r.value for r in model.Relation)
+            raise StoreError(f"unknown relation {relation!r}; use one of: {allowed}") from None
+        if not provision_id.startswith(f"{agreement_id}/"):
+            raise StoreError(
+                f"provision {provision_id!r} is not a provision of agreement {agreement_id!r}; "
+                f"give its full id, e.g. {agreement_id}/<local id>"
+            )
+        for _ in range(_RETRIES):
+            try:
+                with self._tx(write=True) as s:
+                    found = s.scalar(
+                        select(EvidenceRow.id).where(
+                            EvidenceRow.event_id == event_id,
+                            EvidenceRow.provision_id == provision_id,
+                            EvidenceRow.relation == rel.value,
+                        )
+                    )
+                    if found is not None:
+                        return found, False
+                    if s.get(EventRow, event_id) is None:
+                        raise StoreError(f"no event with id {event_id} in {self.url}; store the events first")
+                    row = EvidenceRow(
+                        event_id=event_id,
+                        agreement_id=agreement_id,
+                        provision_id=provision_id,
+                        relation=rel.value,
+                        state=model.ReviewState.PROPOSED.value,
+                        version=1,
+                        created_at=utcnow(),
+                    )
+                    s.add(row)
+                    s.flush()
+                    return row.id, True
+            except IntegrityError:
+                continue
+        raise StoreError(f"database {self.url}: could not store evidence for event {event_id}")
+
+    def list_evidence(
+        self,
+        state: str | model.ReviewState | None = None,
+        agreement_id: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Evidence with its event and report, by id."""
+        stmt = _evidence_select()
+        if state is not None:
+            stmt = stmt.where(EvidenceRow.state == str(state))
+        if agreement_id is not None:
+            stmt = stmt.where(EvidenceRow.agreement_id == agreement_id)
+        stmt = stmt.order_by(EvidenceRow.id).offset(offset).limit(limit)
+        with self._tx() as s:
+            return [_evidence_dict(r) for r in s.execute(stmt)]
+
+    def get_evidence(self, evidence_id: int) -> dict[str, Any]:
+        with self._tx() as s:
+            return self._evidence(s, evidence_id)
+
+    def _evidence(self, s: Session, evidence_id: int) -> dict[str, Any]:
+        r = s.execute(_evidence_select().where(EvidenceRow.id == evidence_id)).first()
+        if r is None:
+            raise StoreError(f"no evidence with id {evidence_id}; see `accordwatch review list`")
+        return _evidence_dict(r)
+
+    def decide(
+        self,
+        evidence_id: int,
+        decision: str | model.ReviewState,
+        who: str,
+        note: str | None = None,
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        """Accept or reject evidence; returns the evidence as it now stands.
+
+        The decision is appended to the review log and the evidence's state and
+        version change in the same transaction. With ``expected_version`` (the
+        version the analyst saw), a decision on evidence changed in between is
+        logged with outcome ``conflict`` and raises :class:`ConflictError`
+        carrying the current evidence.
+        """
+        if str(decision) not in (model.ReviewState.ACCEPTED, model.ReviewState.REJECTED):
+            raise StoreError(f"decision must be 'accepted' or 'rejected', not {str(decision)!r}")
+        decision = str(decision)
+        if not who or not who.strip():
+            raise StoreError("a decision needs the reviewer's name (who)")
+        for _ in range(_RETRIES):
+            try:
+                conflict = self._decide_once(evidence_id, decision, who.strip(), note, expected_version)
+            except _Changed:
+                continue
+            if "log_id" in conflict:
+                return conflict
+            raise ConflictError(
+                f"evidence {evidence_id} was changed by someone else: it is now {conflict['state']} "
+                f"(version {conflict['version']}), you saw version {expected_version}; your decision "
+                f"was logged as a conflict and not applied — look at it again and decide anew",
+                current=conflict,
+            )
+        raise StoreError(f"database {self.url}: evidence {evidence_id} keeps changing; try again")
+
+    def _decide_once(
+        self, evidence_id: int, decision: str, who: str, note: str | None, expected_version: int | None
+    ) -> dict[str, Any]:
+        """One attempt: the evidence after the decision (with ``log_id``), or, on a
+        version conflict, the current evidence (without ``log_id``) after logging it."""
+        with self._tx(write=True) as s:
+            # FOR UPDATE locks the row on PostgreSQL (ignored by SQLite, which
+            # relies on the compare-and-set UPDATE below).
+            row = s.execute(
+                select(EvidenceRow.state, EvidenceRow.version).where(EvidenceRow.id == evidence_id).with_for_update()
+            ).first()
+            if row is None:
+                raise StoreError(f"no evidence with id {evidence_id}; see `accordwatch review list`")
+            log = ReviewLogRow(
+                evidence_id=evidence_id,
+                decision=decision,
+                previous_state=row.state,
+                who=who,
+                note=note,
+                at=utcnow(),
+                outcome="applied",
+            )
+            if expected_version is not None and expected_version != row.version:
+                log.outcome = "conflict"
+                s.add(log)
+                s.flush()
+                return self._evidence(s, evidence_id)
+            done = s.execute(
+                update(EvidenceRow)
+                .where(EvidenceRow.id == evidence_id, EvidenceRow.version == row.version)
+                .values(state=decision, version=row.version + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                raise _Changed  # changed since we read it: roll back, read again
+            s.add(log)
+            s.flush()
+            result = self._evidence(s, evidence_id)
+            result["log_id"] = log.id
+            return result
+
+    def review_log(self, evidence_id: int | None = None) -> list[dict[str, Any]]:
+        """Every decision (applied and conflicting), oldest first."""
+        stmt = select(ReviewLogRow).order_by(ReviewLogRow.id)
+        if evidence_id is not None:
+            stmt = stmt.where(ReviewLogRow.evidence_id == evidence_id)
+        with self._tx() as s:
+            return [
+                {
+                    "id": r.id,
+                    "evidence_id": r.evidence_id,
+                    "decision": r.decision,
+                    "previous_state": r.previous_state,
+                    "who": r.who,
+                    "note": r.note,
+                    "at": _iso(r.at),
+                    "outcome": r.outcome,
+                }
+                for r in s.scalars(stmt)
+            ]
+
+    def evidence_views(self, agreement_id: str, known_at: dt.date | None = None) -> list[model.EvidenceView]:
+        """All evidence for an agreement (any review state) as the status rules see it.
+
+        With ``known_at``, only evidence from reports published on or before it.
+        One query.
+        """
+        stmt = (
+            select(
+                EvidenceRow.id,
+                EvidenceRow.provision_id,
+                EvidenceRow.relation,
+                EvidenceRow.state,
+                EventRow,
+                ReportRow.id.label("report_id"),
+                ReportRow.published,
+                ReportRow.title,
+                ReportRow.story_id,
+                ReportRow.source,
+                _copies_count().label("copies"),
+            )
+            .join(EventRow, EventRow.id == EvidenceRow.event_id)
+            .join(ReportRow, ReportRow.id == EventRow.report_id)
+            .where(EvidenceRow.agreement_id == agreement_id)
+            .order_by(ReportRow.published, EventRow.id, EvidenceRow.id)
+        )
+        if known_at is not None:
+            stmt = stmt.where(ReportRow.published <= known_at)
+        with self._tx() as s:
+            return [
+                model.EvidenceView(
+                    evidence_id=r.id,
+                    provision_id=r.provision_id,
+                    relation=model.Relation(r.relation),
+                    review=model.ReviewState(r.state),
+                    event=_event_from_row(r.EventRow),
+                    report_id=r.report_id,
+                    report_published=r.published,
+                    report_title=r.title,
+                    copies=r.copies,
+                    story_id=r.story_id,
+                    source=r.source,
+                )
+                for r in s.execute(stmt)
+            ]
+
+    # -- quarantine
+
+    def quarantine_add(self, source: str, reason: str, detail: str | None = None, raw: bytes | None = None) -> int:
+        """Keep a bad input with the reason; the same input for the same reason is counted, not repeated.
+
+        ``raw`` is kept up to 1 MiB; the input is identified by the SHA-256 of
+        the full ``raw`` bytes, or of ``source`` when there are none.
+        """
+        digest = hashlib.sha256(raw if raw is not None else f"source:{source}".encode()).hexdigest()
+        kept = raw[:QUARANTINE_RAW_LIMIT] if raw is not None else None
+        for _ in range(_RETRIES):
+            try:
+                with self._tx(write=True) as s:
+                    now = utcnow()
+                    row = s.scalars(
+                        select(QuarantineRow).where(
+                            QuarantineRow.content_hash == digest, QuarantineRow.reason == reason
+                        )
+                    ).first()
+                    if row is not None:
+                        s.execute(
+                            update(QuarantineRow)
+                            .where(QuarantineRow.id == row.id)
+                            .values(count=QuarantineRow.count + 1, last_seen=now, source=source, detail=detail)
+                            .execution_options(synchronize_session=False)
+                        )
+                        return row.id
+                    row = QuarantineRow(
+                        source=source,
+                        reason=reason,
+                        detail=detail,
+                        raw=kept,
+                        content_hash=digest,
+                        first_seen=now,
+                        last_seen=now,
+                        count=1,
+                    )
+                    s.add(row)
+                    s.flush()
+                    return row.id
+            except IntegrityError:
+                continue
+        raise StoreError(f"database {self.url}: could not quarantine {source!r}")
+
+    def quarantine_list(self, include_raw: bool = False) -> list[dict[str, Any]]:
+        """Quarantined inputs, most recently seen first (``raw`` only when asked for)."""
+        with self._tx() as s:
+            out = []
+            for r in s.scalars(select(QuarantineRow).order_by(QuarantineRow.last_seen.desc(), QuarantineRow.id)):
+                d: dict[str, Any] = {
+                    "id": r.id,
+                    "source": r.source,
+                    "reason": r.reason,
+                    "detail": r.detail,
+                    "content_hash": r.content_hash,
+                    "first_seen": _iso(r.first_seen),
+                    "last_seen": _iso(r.last_seen),
+                    "count": r.count,
+                    "raw_size": len(r.raw) if r.raw is not None else None,
+                }
+                if include_raw:
+                    d["raw"] = r.raw
+                out.append(d)
+            return out
+
+    # -- meta
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        with self._tx() as s:
+            row = s.get(MetaRow, key)
+            return row.value if row is not None else default
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        for _ in range(_RETRIES):
+            try:
+                with self._tx(write=True) as s:
+                    row = s.get(MetaRow, key)
+                    if row is None:
+                        s.add(MetaRow(key=key, value=value))
+                    else:
+                        row.value = value
+                return
+            except IntegrityError:
+                continue
+        raise StoreError(f"database {self.url}: could not set {key!r}")
+
+    def table_names(self) -> list[str]:
+        return sorted(inspect(self.engine).get_table_names())
+
+
+# ----------------------------------------------------------------- helpers
+
+
+class _Changed(Exception):
+    """The evidence changed between reading and writing it (internal retry signal)."""
+
+
+def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
+    # SQLAlchemy, not the sqlite3 module, emits BEGIN (see _sqlite_on_begin).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute("PRAGMA busy_timeout = 30000")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cur.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    mode = conn.get_execution_options().get("sqlite_begin", "")
+    conn.exec_driver_sql(f"BEGIN {mode}".rstrip())
+
+
+def _first_line(exc: BaseException | None) -> str:
+    text = str(exc).strip() if exc is not None else "unknown error"
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _missing_table(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
+
+
+def _copies_count() -> Any:
+    return (
+        select(func.count() + 1)
+        .select_from(ReportCopyRow)
+        .where(ReportCopyRow.report_id == ReportRow.id)
+        .scalar_subquery()
+    )
+
+
+def _event_row(report_id: int, seq: int, e: model.Event, extractor_version: str) -> EventRow:
+    return EventRow(
+        report_id=report_id,
+        seq=seq,
+        type=str(e.type),
+        modality=str(e.modality),
+        date=e.date,
+        places=json.dumps(list(e.places), ensure_ascii=False),
+        agent=e.agent,
+        recipient=e.recipient,
+        quantity=e.quantity,
+        subject=e.subject,
+        old_date=e.old_date,
+        new_date=e.new_date,
+        requested_by=e.requested_by,
+        granted_by=e.granted_by,
+        via=e.via,
+        reason=e.reason,
+        sentence=e.sentence,
+        start=e.start,
+        end=e.end,
+        confidence=float(e.confidence),
+        trigger=e.trigger,
+        trigger_start=e.trigger_start,
+        trigger_end=e.trigger_end,
+        rule=e.rule,
+        date_precision=e.date_precision,
+        extractor_version=extractor_version,
+    )
+
+
+def _event_from_row(r: EventRow) -> model.Event:
+    return model.Event(
+        type=model.EventType(r.type),
+        modality=model.Modality(r.modality),
+        date=r.date,
+        places=json.loads(r.places) if r.places else [],
+        agent=r.agent,
+        recipient=r.recipient,
+        quantity=r.quantity,
+        subject=r.subject,
+        old_date=r.old_date,
+        new_date=r.new_date,
+        requested_by=r.requested_by,
+        granted_by=r.granted_by,
+        via=r.via,
+        reason=r.reason,
+        sentence=r.sentence,
+        start=r.start,
+        end=r.end,
+        confidence=r.confidence,
+        trigger=r.trigger,
+        trigger_start=r.trigger_start,
+        trigger_end=r.trigger_end,
+        rule=r.rule,
+        date_precision=r.date_precision,
+    )
+
+
+def _evidence_select() -> Any:
+    return (
+        select(
+            EvidenceRow.id,
+            EvidenceRow.event_id,
+            EvidenceRow.agreement_id,
+            EvidenceRow.provision_id,
+            EvidenceRow.relation,
+            EvidenceRow.state,
+            EvidenceRow.version,
+            EvidenceRow.created_at,
+            EventRow.sentence,
+            EventRow.type,
+            EventRow.modality,
+            EventRow.date,
+            EventRow.confidence,
+            ReportRow.id.label("report_id"),
+            ReportRow.published,
+            ReportRow.title,
+        )
+        .join(EventRow, EventRow.id == EvidenceRow.event_id)
+        .join(ReportRow, and_(ReportRow.id == EventRow.report_id))
+    )
+
+
+def _evidence_dict(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "event_id": r.event_id,
+        "agreement_id": r.agreement_id,
+        "provision_id": r.provision_id,
+        "relation": r.relation,
+        "state": r.state,
+        "version": r.version,
+        "created_at": _iso(r.created_at),
+        "sentence": r.sentence,
+        "type": r.type,
+        "modality": r.modality,
+        "date": _iso(r.date),
+        "confidence": r.confidence,
+        "report_id": r.report_id,
+        "published": _iso(r.published),
+        "title": r.title,
+    }
