@@ -69,10 +69,25 @@ def pick_date(timexes: list, lo: int, hi: int, trig_start: int, trig_end: int, t
     return min(left, key=lambda t: trig_start - t.end), vague
 
 
+LOCATIVE = re.compile(r"\b(?:in|into|inside|across|throughout|within|at|near|on|over|around|of)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
+LEAVING = re.compile(r"\b(?:from|out of|leave|left|leaving)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
+
+
 def places_in(places: list, lo: int, hi: int, text: str, etype: EventType) -> list:
-    """Places mentioned in [lo, hi), origins ("from X") dropped for movements."""
-    inside = [p for p in places if p.start >= lo and p.end <= hi]
-    if etype in (EventType.DEPLOYMENT, EventType.RETURN, EventType.HANDOVER, EventType.EVACUATION, EventType.WITHDRAWAL):
+    """Places mentioned in [lo, hi): countries only where they are a location
+    ("in Afghanistan", not "to Azerbaijan"), origins ("from X") dropped for movements."""
+    inside = []
+    for p in places:
+        if not (p.start >= lo and p.end <= hi):
+            continue
+        if p.kind == "country" or etype == EventType.SIGN:
+            before = text[max(lo, p.start - 30) : p.start]
+            if not (LOCATIVE.search(before) or (etype == EventType.WITHDRAWAL and LEAVING.search(before))):
+                continue
+            if etype == EventType.SIGN and not re.search(r"\bin\s+$", before, re.IGNORECASE):
+                continue
+        inside.append(p)
+    if etype in (EventType.DEPLOYMENT, EventType.RETURN, EventType.HANDOVER, EventType.EVACUATION):
         kept = []
         for p in inside:
             before = text[max(lo, p.start - 70) : p.start]

@@ -88,6 +88,7 @@ class Frame:
     reason: str | None = None
     date: dt.date | None = None
     quantity: str | None = None
+    used: set = field(default_factory=set)  # offsets of timexes taken as old/new date
 
 
 def _parties_in(doc: Doc, lo: int, hi: int) -> list:
@@ -206,14 +207,17 @@ def _frame_dates(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
             if OLD_CUE.search(before) or re.search(r"\b(?:supposed|due|originally|original|set to expire|first planned)\b[^.;]{0,40}$", before, I) and t.start < trigger_abs:
                 if f.old is None:
                     f.old = t.date
+                    f.used.add(t.start)
                 continue
             if t.start > trigger_abs - 5 and sig in NEW_SIGNALS and sig != "on" and f.new is None and s.start <= trigger_abs <= s.end:
                 f.new = t.date
+                f.used.add(t.start)
                 continue
             if sig in ("until", "till") and f.new is None:
                 f.new = t.date
+                f.used.add(t.start)
                 continue
-            if ANNOUNCE.search(doc.text[max(s.start, t.start - 60) : t.start]) and f.date is None and t.date not in (f.old, f.new):
+            if ANNOUNCE.search(doc.text[max(s.start, t.start - 60) : t.start]) and f.date is None and t.start not in f.used:
                 f.date = t.date
 
 
@@ -265,7 +269,7 @@ def build_deadline_frames(doc: Doc) -> None:
         if f.date is None:
             # "announced on Thursday", "put off ... on Saturday"
             for t in doc.timexes:
-                if s.start <= t.start < s.end and t.date and t.precision in ("day", "time") and t.date not in (f.old, f.new):
+                if s.start <= t.start < s.end and t.date and t.precision in ("day", "time") and t.start not in f.used:
                     before = doc.text[max(s.start, t.start - 70) : t.start]
                     if ANNOUNCE.search(before) or re.search(r"\b(?:put off|postponed|extended)\b", before, I) or trig.end <= t.start < trig.end + 60 and (t.signal or "") == "on":
                         f.date = t.date

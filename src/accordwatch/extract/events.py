@@ -79,13 +79,13 @@ def _previous_district(doc: Doc, pos: int, limit_sentences: int = 3) -> list:
 def _schedule_pairs(doc: Doc, sent, lo: int, hi: int, trig_end: int) -> list[tuple[object, object]]:
     """(place, timex) pairs of a schedule listed after the trigger, if the clause is one."""
     a0, a1 = sent.start + trig_end, sent.start + hi
-    places = [p for p in doc.places if a0 <= p.start and p.end <= a1 and p.kind in A.DISTRICT_KINDS | {"town", "city", "district"}]
+    places = [p for p in doc.places if a0 <= p.start and p.end <= a1 and p.kind in ("district", "town", "city", "village", "corridor")]
     days = [t for t in doc.timexes if a0 <= t.start and t.end <= a1 and t.date is not None and t.precision in ("day", "time")]
     if len(places) < 2 or len(days) < 2:
         return []
     items = sorted([("p", p) for p in places] + [("t", t) for t in days], key=lambda x: x[1].start)
     pairs = []
-    if items[0][0] == "t":  # "by D – X, by D2 – Y"
+    if days[0].start < places[0].start:  # "by D – X, by D2 – Y"
         cur = None
         for kind, it in items:
             if kind == "t":
@@ -118,6 +118,8 @@ def _confidence(base: float, places: list, date, agent) -> float:
 def build_events(doc: Doc) -> None:
     """Pipeline step: triggers -> events."""
     for trig in doc.triggers:
+        if trig.type == EventType.DEADLINE_CHANGE:
+            continue  # the deadlines step builds these from frames
         sent = doc.sentences[trig.sentence]
         ts, te = trig.start - sent.start, trig.end - sent.start
         res = modality(sent.text, ts, te, bullet_terms=_bullet_terms(doc, trig.sentence), fixed=trig.modality)

@@ -28,7 +28,12 @@ def _places_ok(a: Event, b: Event) -> bool:
 
 
 def _can_merge(a: Event, b: Event) -> bool:
-    if a.type != b.type or not _places_ok(a, b):
+    if a.type != b.type:
+        return False
+    if not _places_ok(a, b):
+        # one names no place: the same action when both are dated the same day
+        if not (a.places and b.places) and a.date and a.date == b.date and a.type != EventType.EXCHANGE:
+            return True
         return False
     if a.type == EventType.DEADLINE_CHANGE:
         return (a.new_date == b.new_date or None in (a.new_date, b.new_date)) and (a.old_date == b.old_date or None in (a.old_date, b.old_date))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 # Clause boundaries inside a sentence.
 _BOUNDARY = re.compile(
-    r"[;:()\[\]“”\"]|\s[–—-]\s|,\s(?=(?:but|while|and|after|before|when|as|which|who|whose|although|though|whereas|so|then|with|saying|arguing|citing|adding|according)\b)"
+    r"[;:()\[\]“”\"]|\s[–—-]\s|,\s(?=(?:but|while|and|after|before|when|as|which|who|whose|although|though|whereas|so|then|with|saying|arguing|citing|adding|according|by)\b)"
     r"|\s(?=(?:but|while|whereas|although|after|before|once|when)\s)",
     re.IGNORECASE,
 )
@@ -51,6 +51,12 @@ PAST_VERB = re.compile(
     re.IGNORECASE,
 )
 PROGRESSIVE = re.compile(r"\b(?:is|are|am)\s+(?:\w+ly\s+)?\w+ing\b", re.IGNORECASE)
+NOMINAL = re.compile(
+    r"^(?:handover|hand-over|transfer|pull-?back|pullout|pull-out|withdrawal|evacuation|deployment|exchange|return|release|swap|reopening|ceasefire|truce|cessation of hostilities|liberation|laydown|disarmament)$",
+    re.IGNORECASE,
+)
+PRESENT_PASSIVE = re.compile(r"\b(?:is|are)\s+(?:\w+ly\s+)?\w+(?:ed|en)\s+by\b", re.IGNORECASE)
+FINITE_PAST = re.compile(r"\b(?:was|were|took place|happened|went ahead|passed|began|ended|finished|completed|had|has been|have been|came|started)\b", re.IGNORECASE)
 HYPOTHETICAL = re.compile(r"\b(?:if|unless|would only|provided that|in case|whether)\b", re.IGNORECASE)
 SINCE = re.compile(r"\bsince\b", re.IGNORECASE)
 FUTURE_ONLY = re.compile(r"\b(?:will|shall|is to|are to|due to|expected to|set to|to be)\b", re.IGNORECASE)
@@ -90,6 +96,15 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
     near_left = _last_word_window(left, 7)
     clause = sentence[lo:hi]
     whole = sentence
+    nominal = bool(NOMINAL.match(trig.strip()))
+    if nominal:
+        # a noun trigger takes its tense from the verb group that follows it
+        after = sentence[end:]
+        follow = " ".join(after.split()[:10])
+        near_left = near_left + " " + follow
+        if POSTPONED.search(after[:170]) and not PLANNED.search(_last_word_window(left, 7)):
+            if not NEGATION.search(after[:60]):
+                return ModalityResult("postponed", "noun-postponed")
 
     date_negated = bool(NO_DATE.search(whole))
     # negation: in the few words before the trigger or inside the trigger's verb group
@@ -108,7 +123,7 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult("cancelled", "cancelled")
     if REFUSED_STRICT.search(left):
         return ModalityResult("refused", "refused")
-    past_plan = bool(PAST_PLAN.search(left) or PAST_PLAN.search(_last_word_window(left, 10)))
+    past_plan = bool(PAST_PLAN.search(_last_word_window(left, 10)) or PAST_PLAN.search(near_left))
     if past_plan:
         if CONTRAST_MISS.search(sentence[end:]) or POSTPONED.search(clause):
             return ModalityResult("postponed", "past-plan-missed", past_plan=True)
@@ -119,6 +134,8 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult("planned", "terms-list")
     if HYPOTHETICAL.search(near_left):
         return ModalityResult("planned", "hypothetical")
+    if PRESENT_PASSIVE.search(near_left + " " + trig + " " + right[:20]) and not PLANNED.search(near_left):
+        return ModalityResult("ongoing", "present-passive")
     if ONGOING.search(near_left) or ONGOING.search(trig):
         return ModalityResult("ongoing", "ongoing")
     if SINCE.search(clause) and re.search(r"\b(?:have|has)\b", clause, re.IGNORECASE):
@@ -133,6 +150,10 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
     if re.search(r"\bto$", near_left.strip(), re.IGNORECASE):
         return ModalityResult("planned", "infinitive")
     # nominal or present-tense trigger: read the clause's verbs
+    if nominal:
+        if FINITE_PAST.search(near_left):
+            return ModalityResult("planned" if PLANNED.search(clause) else "occurred", "noun-finite-past")
+        return ModalityResult("planned", "noun-present")
     if PAST_VERB.search(right) or PAST_VERB.search(near_left):
         if PLANNED.search(clause):
             return ModalityResult("planned", "clause-modal")

@@ -1,0 +1,42 @@
+"""Modality cues, one phenomenon per case, on sentences written for these tests."""
+
+import pytest
+
+from accordwatch.extract.modality import clause_bounds, modality
+
+
+def mod(sentence: str, trigger: str):
+    i = sentence.index(trigger)
+    return modality(sentence, i, i + len(trigger)).modality
+
+
+@pytest.mark.parametrize(
+    "sentence, trigger, expected",
+    [
+        ("Government troops withdrew from the town on Monday.", "withdrew", "occurred"),
+        ("The rebels have withdrawn from the valley.", "withdrawn", "occurred"),
+        ("The army will withdraw from the valley by March 3.", "withdraw", "planned"),
+        ("Both sides must exchange prisoners within a week.", "exchange", "planned"),
+        ("Refugees are to return to their villages.", "return", "planned"),
+        ("The handover is due to take place on Friday.", "handover", "planned"),
+        ("The militia has not withdrawn from the ridge.", "withdrawn", None),
+        ("The government ruled out any deployment of foreign troops.", "deployment", None),
+        ("No prisoners have been exchanged so far.", "exchanged", "planned"),
+        ("The evacuation of the village was called off on Friday.", "evacuation", "cancelled"),
+        ("The ministry refused to release the detainees before the talks.", "release", "refused"),
+        ("The transfer, which was supposed to happen today, has been postponed.", "transfer", "postponed"),
+        ("The pullback was supposed to start on Tuesday.", "pullback", "planned"),
+        ("The army began pulling its guns back from the front on Thursday.", "pulling its guns back", "ongoing"),
+        ("The road is patrolled by peacekeepers.", "patrolled", "ongoing"),
+        ("If the talks fail, the rebels would withdraw from the ceasefire line.", "withdraw", "planned"),
+    ],
+)
+def test_modality_cues(sentence, trigger, expected):
+    assert mod(sentence, trigger) == expected
+
+
+def test_clause_bounds_stop_at_but():
+    s = "The district was due to be returned on Monday, but the date was pushed back."
+    i = s.index("returned")
+    lo, hi = clause_bounds(s, i, i + 8)
+    assert "pushed" not in s[lo:hi]
