@@ -469,6 +469,21 @@ def test_bad_url_is_a_clear_error(url: str, message: str) -> None:
     assert message in str(caught.value)
 
 
+def test_file_that_is_not_a_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "notes.sqlite").write_text("not a database")
+    with pytest.raises(StoreError, match="cannot open database .*notes.sqlite: file is not a database"):
+        Store(f"sqlite:///{tmp_path / 'notes.sqlite'}")
+
+
+def test_database_from_a_newer_version_is_refused(db_url: str) -> None:
+    with Store(db_url) as s:
+        s.upgrade()
+        with s.engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        with pytest.raises(StoreError, match="newer AccordWatch"):
+            s.upgrade()
+
+
 def test_missing_driver_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg -> ImportError
     with pytest.raises(StoreError, match=r"install psycopg: pip install 'psycopg\[binary\]'") as caught:

@@ -38,7 +38,7 @@ app.add_typer(agreements_app, name="agreements")
 app.add_typer(review_app, name="review")
 app.add_typer(quarantine_app, name="quarantine")
 
-out = Console(soft_wrap=False, width=max(100, Console().width))
+out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 180)
 err = Console(stderr=True)
 
 
@@ -93,9 +93,10 @@ def _print_jsonl(rows: list[dict]) -> None:
 
 
 def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    t = Table(title=title, show_lines=False, header_style="bold")
+    t = Table(title=title, show_lines=False, header_style="bold", title_justify="left")
     for c in columns:
-        t.add_column(c, overflow="fold")
+        dateish = any(w in c for w in ("due", "date", "published", "done on", "seen", "at"))
+        t.add_column(c, overflow="fold", no_wrap=dateish)
     for r in rows:
         t.add_row(*["" if v is None else str(v) for v in r])
     out.print(t)

@@ -57,6 +57,7 @@ _ONES = {"zero": 0, "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, 
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 
 _M = r"(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)"
+_MD = r"(?:january|february|march|april|may|june|july|august|september|october|november|december|(?:jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?)"
 _WD = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _WORDNUM = (r"(?:(?:one|two|three|four|five|six|seven|eight|nine)\s+hundred(?:\s+and)?(?:\s+|-))?"
             r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
@@ -78,12 +79,12 @@ _PRECHECK = re.compile(
 _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("iso", re.compile(r"\b(?P<y>" + _YEAR + r")-(?P<m>\d{2})-(?P<d>\d{2})\b(?:T(?P<hh>\d{2}):(?P<mm>\d{2}))?")),
     ("dmy_num", re.compile(r"\b(?P<d>\d{1,2})[./](?P<m>\d{1,2})[./](?P<y>" + _YEAR + r")\b")),
-    ("range_dm", re.compile(r"\b(?P<d1>\d{1,2})" + _ORD + r"\s*(?:-|–|—|to|and|until|till)\s*(?P<d2>\d{1,2})" + _ORD + r"\s+(?:of\s+)?(?P<mon>" + _M + r")\.?(?:,?\s+(?P<y>" + _YEAR + r"))?\b", I)),
-    ("range_md", re.compile(r"\b(?P<mon>" + _M + r")\.?\s+(?P<d1>\d{1,2})" + _ORD + r"\s*(?:-|–|—|to|and|until|till)\s*(?P<d2>\d{1,2})" + _ORD + r"(?!\d)(?:,?\s+(?P<y>" + _YEAR + r"))?\b", I)),
-    ("dm", re.compile(r"\b(?P<d>\d{1,2})" + _ORD + r"\s+(?:of\s+)?(?P<mon>" + _M + r")\.?(?:,?\s+(?P<y>" + _YEAR + r")\b)?", I)),
-    ("md", re.compile(r"\b(?P<mon>" + _M + r")\.?\s+(?P<d>\d{1,2})" + _ORD + r"(?![\d:])(?:,?\s+(?P<y>" + _YEAR + r")\b)?", I)),
+    ("range_dm", re.compile(r"\b(?P<d1>\d{1,2})" + _ORD + r"\s*(?:-|–|—|to|and|until|till)\s*(?P<d2>\d{1,2})" + _ORD + r"\s+(?:of\s+)?(?P<mon>" + _MD + r")(?:,?\s+(?P<y>" + _YEAR + r"))?\b", I)),
+    ("range_md", re.compile(r"\b(?P<mon>" + _MD + r")\s+(?P<d1>\d{1,2})" + _ORD + r"\s*(?:-|–|—|to|and|until|till)\s*(?P<d2>\d{1,2})" + _ORD + r"(?!\d)(?:,?\s+(?P<y>" + _YEAR + r"))?\b", I)),
+    ("dm", re.compile(r"\b(?P<d>\d{1,2})" + _ORD + r"\s+(?:of\s+)?(?P<mon>" + _MD + r")(?:,?\s+(?P<y>" + _YEAR + r")\b)?", I)),
+    ("md", re.compile(r"\b(?P<mon>" + _MD + r")\s+(?P<d>\d{1,2})" + _ORD + r"(?![\d:])(?:,?\s+(?P<y>" + _YEAR + r")\b)?", I)),
     ("mid_month", re.compile(r"\b(?P<pre>mid|early|late)[- ](?P<mon>" + _M + r")\b(?:\s+(?P<y>" + _YEAR + r")\b)?", I)),
-    ("month_year", re.compile(r"\b(?P<mon>" + _M + r")\.?\s+(?P<y>" + _YEAR + r")\b", I)),
+    ("month_year", re.compile(r"\b(?P<mon>" + _MD + r")\s+(?P<y>" + _YEAR + r")\b", I)),
     ("month_only", re.compile(r"\b(?P<sig>in|during|since|until|by|throughout|through|before|after|from|of|last|next|this|early|late)\s+(?P<mon>january|february|march|april|june|july|august|september|october|november|december)\b(?!\s*\d)", I)),
     ("ordinal_day", re.compile(r"\bthe\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?" + _M + r")", I)),
     ("weekday", re.compile(r"\b(?:(?P<rel>next|last|this|coming|previous|following)\s+)?(?P<wd>" + _WD + r")\b", I)),
@@ -96,6 +97,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("duration", re.compile(r"\b(?P<n>" + _NUM + r")(?:[- ](?P<unit>days?|weeks?|months?|years?|hours?|fortnights?))(?:-long)?\b", I)),
     ("fortnight", re.compile(r"\b(?:a|one)\s+fortnight\b", I)),
     ("time", re.compile(r"(?:\b(?P<h>\d{1,2})(?::(?P<mi>\d{2}))?\s*(?P<ap>a\.m\.|p\.m\.|am\b|pm\b)|\b(?P<h24>[01]\d|2[0-4]):(?P<mi24>\d{2})\b|\b(?P<word>midnight|noon|midday)\b)", I)),
+    ("year_attr", re.compile(r"\b[Tt]he\s+(?P<y>" + _YEAR + r")\s+(?=[a-z])")),
     ("year", re.compile(r"\b(?P<sig>in|by|since|until|from|during|before|after|early|late|mid-|of|the end of)\s+(?P<y>" + _YEAR + r")\b(?![,.]?\d)", I)),
 ]
 
@@ -111,7 +113,8 @@ _FUTURE = re.compile(
     I,
 )
 _PAST = re.compile(
-    r"\b(?:was|were|had|did|ago|last|yesterday|said|says|took|came|went|began|begun|left|fled|gave|made|held|met|agreed|signed|announced|reported|\w+ed)\b",
+    r"\b(?:was|were|had|did|ago|last|yesterday|said|says|took|came|went|began|begun|left|fled|gave|made|held|met|withdrew|drove|rode|fell|"
+    r"fought|broke|struck|sent|brought|told|saw|ran|won|lost|kept|froze|overran|\w+ed)\b",
     I,
 )
 
@@ -145,7 +148,7 @@ def parse_number(s: str) -> int | None:
 def tense_of(text: str) -> str:
     """'future', 'past' or 'present' from simple cues in ``text``."""
     f = _FUTURE.search(text)
-    p = _PAST.search(text)
+    p = next(iter(_cues(_PAST, text)), None)
     if f and not p:
         return "future"
     if p and not f:
@@ -156,17 +159,38 @@ def tense_of(text: str) -> str:
     return "present"
 
 
+_NOT_PAST = frozenset({"expected", "scheduled", "intended", "supposed", "proposed", "planned", "needed", "required"})
+_DEADLINE_SIGNAL = re.compile(r"\b(?:by|until|till|no later than|not later than|postponed to|moved to|pushed back to|delayed to|extended to|put off to|to)\s+(?:the\s+)?$", I)
+
+
+def _cues(rx: re.Pattern, window: str) -> list[re.Match]:
+    if rx is _FUTURE:
+        return list(rx.finditer(window))
+    out = []
+    for m in rx.finditer(window):
+        if m.group(0).lower() in _NOT_PAST:
+            continue
+        # a passive participle after "be"/"been" carries no tense of its own
+        if m.group(0).lower().endswith("ed") and re.search(r"\b(?:be|been|being|to)\s+$", window[max(0, m.start() - 8) : m.start()], I):
+            continue
+        out.append(m)
+    return out
+
+
 def _local_tense(text: str, start: int, end: int, default: str) -> str:
-    window = text[max(0, start - 60) : start] + " " + text[end : end + 25]
-    f = list(_FUTURE.finditer(window))
-    p = list(_PAST.finditer(window))
-    if f and not p:
+    before = text[max(0, start - 60) : start]
+    if _DEADLINE_SIGNAL.search(before) and not re.search(r"\b(?:was|were|had been) (?:due|supposed|set|scheduled)\b", before, I):
         return "future"
-    if p and not f:
-        return "past"
-    if f and p:
-        # the cue nearest the expression wins
-        return "future" if f[-1].start() > p[-1].start() else "past"
+    for window in (before, text[end : end + 25]):
+        f = _cues(_FUTURE, window)
+        p = _cues(_PAST, window)
+        if f and not p:
+            return "future"
+        if p and not f:
+            return "past"
+        if f and p:
+            # the cue nearest the expression wins
+            return "future" if f[-1].start() > p[-1].start() else "past"
     return default
 
 
@@ -302,9 +326,9 @@ def _mk(text: str, s: int, e: int, typ: str, value: str, date: dt.date | None, p
     return Timex(s, e, text[s:e], typ, value, date, precision, kw.pop("signal", sig), kw.pop("mod", mod), **kw)
 
 
-def _resolve(text: str, c: _Cand, anchor: dt.date, tense: str, previous: dt.date | None, last_date: dt.date | None) -> list[Timex]:
+def _resolve(text: str, c: _Cand, anchor: dt.date, tense: str, previous: dt.date | None, last_date: dt.date | None, explicit_tense: bool = False) -> list[Timex]:
     m, k = c.m, c.kind
-    lt = _local_tense(text, c.start, c.end, tense)
+    lt = tense if explicit_tense else _local_tense(text, c.start, c.end, tense)
     if k == "iso":
         d = _safe_date(int(m["y"]), int(m["m"]), int(m["d"]))
         if not d:
@@ -371,15 +395,21 @@ def _resolve(text: str, c: _Cand, anchor: dt.date, tense: str, previous: dt.date
         return [_mk(text, c.start, c.end, "DATE", f"{y:04d}-{mon:02d}", None, "month", **({"mod": mod} if mod else {}))]
     if k == "ordinal_day":
         day = int(m["d"])
-        d = _safe_date(anchor.year, anchor.month, day)
-        if d is None:
+        cands = []
+        for k_ in (-1, 0, 1):
+            mo0 = anchor.month - 1 + k_
+            c_ = _safe_date(anchor.year + mo0 // 12, mo0 % 12 + 1, day)
+            if c_:
+                cands.append(c_)
+        if not cands:
             return []
-        if lt == "future" and d < anchor:
-            nm = anchor.month % 12 + 1
-            d = _safe_date(anchor.year + (anchor.month == 12), nm, day) or d
-        elif lt == "past" and d > anchor:
-            pm = (anchor.month - 2) % 12 + 1
-            d = _safe_date(anchor.year - (anchor.month == 1), pm, day) or d
+        if lt == "future":
+            pref = [x for x in cands if x >= anchor]
+        elif lt == "past":
+            pref = [x for x in cands if x <= anchor]
+        else:
+            pref = cands
+        d = min(pref or cands, key=lambda x: abs((x - anchor).days))
         return [_mk(text, c.start, c.end, "DATE", d.isoformat(), d, "day")]
     if k == "weekday":
         d = _weekday(WEEKDAYS[m["wd"].lower()], m["rel"], anchor, lt)
@@ -466,8 +496,10 @@ def _resolve(text: str, c: _Cand, anchor: dt.date, tense: str, previous: dt.date
         if hh > 24 or mi > 59:
             return []
         return [_mk(text, c.start, c.end, "TIME", f"T{hh:02d}:{mi:02d}", None, "time")]
-    if k == "year":
+    if k in ("year", "year_attr"):
         y = int(m["y"])
+        if k == "year_attr":
+            return [_mk(text, m.start("y"), m.end("y"), "DATE", f"{y:04d}", None, "year")]
         return [_mk(text, c.start, c.end, "DATE", f"{y:04d}", None, "year")]
     return []
 
@@ -479,7 +511,8 @@ def _months_back(d: dt.date, n: int) -> dt.date:
 
 _JOIN_ON = re.compile(r"^\s*(?:,\s*)?(?:on|of)?\s*(?:the\s+)?$", I)
 _JOIN_APPOS = re.compile(r"^\s*,?\s*(?:an?\s+)?$", I)
-_JOIN_TIME = re.compile(r"^\s*(?:\(?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+time\)?\s*)?(?:,\s*)?(?:on\s+|of\s+)?(?:the\s+)?$")
+_JOIN_TIME = re.compile(r"^\s*(?:\(?[A-Za-z]+(?:\s+[A-Za-z]+)?\s+time\)?\s*)?(?:,\s*)?(?:on\s+|of\s+)?(?:the\s+)?$", I)
+_NAMED_DAY = re.compile(r"^(?:(?:next|last|this|coming|previous|following)\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)$|^(?:today|tonight|yesterday|tomorrow|this morning|this afternoon|this evening)$", I)
 _JOIN_DATE_AT = re.compile(r"^\s*,?\s*at\s+$", I)
 
 
@@ -496,7 +529,8 @@ def _merge(text: str, tx: list[Timex], last_date: dt.date | None) -> list[Timex]
             a_day = a.date is not None and a.precision == "day"
             b_day = b.date is not None and b.precision == "day"
             # weekday/relative day + explicit date (either order): the explicit date wins
-            if a_day and b_day and (_JOIN_ON.match(gap) or _JOIN_APPOS.match(gap)) and len(gap) <= 8:
+            named = bool(_NAMED_DAY.match(a.text.strip()) or _NAMED_DAY.match(b.text.strip()))
+            if a_day and b_day and named and (_JOIN_ON.match(gap) or _JOIN_APPOS.match(gap)) and len(gap) <= 8:
                 keep = b if _explicit(b) else a
                 if _explicit(a) and not _explicit(b):
                     keep = a
@@ -551,7 +585,7 @@ def tag(text: str, anchor: dt.date, tense: str | None = None, previous: dt.date 
         out: list[Timex] = []
         last_date = previous
         for c in cands:
-            for t in _resolve(text, c, anchor, sent_tense, previous, last_date):
+            for t in _resolve(text, c, anchor, sent_tense, previous, last_date, tense is not None):
                 out.append(t)
                 if t.date is not None:
                     last_date = t.date

@@ -13,19 +13,33 @@ an alias wins:
    ``scripts/build_gazetteer.py``).
 
 Matching is a token n-gram dictionary lookup over a folded copy of the text
-(diacritics folded 1:1 with ``str.translate``, so offsets are kept; apostrophe
--like characters inside words dropped; case-folded). A place must start with a
-capital letter unless its alias is written lower-case in the data ("southern
-Lebanon"); short all-capital aliases ("NK", "US") match only in that case.
+(diacritics folded one character for one, so offsets are kept; apostrophe-like
+characters inside words dropped; case-folded). Rules:
 
-Speed, measured on the 17 devset reports (mean 1,715 chars, one core, 2,000
-repetitions each; ``python -m accordwatch.geo.gazetteer --bench``):
+- a place must start with a capital letter unless its alias is written
+  lower-case in our own data ("southern Lebanon"); short all-capital aliases
+  ("NK", "US") match only in that case;
+- GeoNames city names that are common words or person names ("Nice",
+  "Reading", "Santos", "Victoria"; flag ``ambiguous``) need a cue: a following
+  place-type word or a preceding "in/near/outside/from/to";
+- a single-word GeoNames city glued to a following capitalised word is taken
+  for part of a name ("Vladimir Putin") and skipped;
+- "X district/region/corridor/crossing/port/village..." and "the village/town/
+  city/port of X" cover the whole phrase and give X's canonical name; when X
+  is unknown, a match "X district" (or just X after "village of") is returned
+  with confidence 0.6.
 
-- this matcher:                        ~0.07 ms per report (~14,000 reports/s);
-  loading the shipped files once:      ~0.15 s;
-- spaCy 3.8 ``PhraseMatcher`` on a blank English tokenizer (attr LOWER, same
-  alias list, folding done beforehand): ~0.45 ms per report, of which the
-  tokenizer is most, plus ~2.5 s to build the matcher;
+Speed, measured on the 17 devset reports (mean 1,713 chars; one core of the
+2-core dev machine, best of repeated runs, other jobs running;
+``python -m accordwatch.geo.gazetteer`` prints the numbers again):
+
+- this matcher (capitalised-word candidates, token n-gram dict lookup with a
+  prefix set, str.find for place-type words): ~0.22 ms per report
+  (~4,500 reports/s, i.e. ~0.26 ms per 2,000 chars); building the index from
+  the shipped files: ~0.3-0.4 s, once per process;
+- spaCy 3.8 ``PhraseMatcher`` (attr LOWER, same 19k alias keys) on a blank
+  English tokenizer over the same folded text: ~3.0 ms per report, ~2.7 ms of
+  it in the tokenizer alone, plus ~4-6 s to build the matcher;
 so the dictionary lookup is used.
 """
 
@@ -97,7 +111,9 @@ def tokenize(text: str) -> tuple[str, list[tuple[int, int, str]]]:
 
 def fold(name: str) -> str:
     """The lookup key of a name: folded tokens joined by spaces."""
-    return " ".join(k for _, _, k in tokenize(name)[1] if k != "'")
+    if name.isascii() and name.replace(" ", "").isalpha():  # fast path, same result
+        return " ".join(name.lower().split())
+    return " ".join(k for _, _, k in tokenize(name)[1])
 
 
 # --------------------------------------------------------------------------- data types
@@ -155,11 +171,9 @@ _WTOK = re.compile(r"\s*([^\W_]+(?:'(?!s\b)[^\W_]+)*|[^\w\s])")
 _CUE_RE = re.compile(r"\b(?:in|near|outside|around|into|from|to)\s+$")
 _OF_BEFORE_RE = re.compile(r"\b(village|town|city|port|district|region|province|settlement|hamlet)\s+of\s+$")
 _OF_FWD_RE = re.compile(r"(village|town|city|port|settlement|hamlet|district|region|province)\s+of\s+")
-_TYPE_RE = re.compile(r"(?:" + "|".join(sorted(_TYPE_AFTER, key=len, reverse=True)) + r")\b")
 _RUN_RE = re.compile(rf"(?:[A-Z{_UPPER}][\w'’]*(?: |-))+$")
 _NAME_RUN_RE = re.compile(rf"[A-Z{_UPPER}][\w'’]*(?:[ -][A-Z{_UPPER}][\w'’]*){{0,2}}")
 _WORD_RE = re.compile(r"[\w'’]+")
-_UPPER_RE = re.compile(f"[A-Z{_UPPER}]")
 _CAPWORD_RE = re.compile(rf"[A-Z{_UPPER}][^\W_]*")
 _TYPE_WORDS = tuple(sorted({w.rstrip("s") if w.endswith("s") and w[:-1] in _TYPE_AFTER else w for w in _TYPE_AFTER}))
 
@@ -256,6 +270,7 @@ class Gazetteer:
         self._shapes: dict[str, str] = {}
         self._lf: tuple[str, ...] | None = None
         self._prefixes: set[str] = set()
+        self._keys_of: dict[str, set[str]] = {}
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -269,19 +284,22 @@ class Gazetteer:
                     cls._default = g
         return cls._default
 
-    def add_alias(self, alias: str, name: str, *, ambiguous: bool = False, blocked: bool = False) -> bool:
+    def add_alias(
+        self, alias: str, name: str, *, ambiguous: bool = False, blocked: bool = False, own: bool = False
+    ) -> bool:
         """Claim ``alias`` for ``name`` unless a higher-priority record has it."""
         alias = alias.strip()
         key = fold(alias)
         if not key or key in self._index:
             return False
-        if alias[:1].islower() or alias.lower().startswith("the "):
-            mode = "any"
+        if alias[:1].islower():
+            mode = "any" if own else "exact"  # "southern Lebanon" (ours) vs "eMbalenhle" (GeoNames)
         elif alias.isupper() and len(alias.replace(".", "")) <= 4:
             mode = "exact"
         else:
             mode = "cap"
         self._index[key] = _Entry(name, mode, alias, ambiguous, blocked)
+        self._keys_of.setdefault(name, set()).add(key)
         toks = key.split(" ")
         if self._first.get(toks[0], 0) < len(toks):
             self._first[toks[0]] = len(toks)
@@ -303,9 +321,10 @@ class Gazetteer:
             self._by_gid.setdefault(str(rec["geonameid"]), name)
         if rec.get("admin_code"):
             self._by_admin.setdefault(rec["admin_code"], name)
-        self.add_alias(name, name, ambiguous=ambiguous)
+        own = rec.get("source") == "places_extra"
+        self.add_alias(name, name, ambiguous=ambiguous, own=own)
         for a in aliases:
-            self.add_alias(a, name, ambiguous=ambiguous)
+            self.add_alias(a, name, ambiguous=ambiguous, own=own)
         return rec
 
     def _load_shipped(self) -> None:
@@ -314,7 +333,7 @@ class Gazetteer:
             aliases = _split_aliases(r["aliases"], "|")
             if r["kind"] == "not_place":
                 for a in [r["name"], *aliases]:
-                    self.add_alias(a, r["name"], blocked=True)
+                    self.add_alias(a, r["name"], blocked=True, own=True)
                 continue
             rec = {
                 "name": r["name"], "kind": r["kind"], "country": r["country"] or None,
@@ -337,7 +356,7 @@ class Gazetteer:
             xs = sorted(xs, key=lambda x: x["shapeID"].endswith("26341487"))
             shape_name = xs[0]["shapeName"] if xs else ""
             kind = kind_of.get(r["type"], "district" if r["country_code"] == "AZ" else "province")
-            if not r["type"] and "City" in shape_name:
+            if not r["type"] and ("City" in shape_name or r["name"].endswith(" City")):
                 kind = "city"
             name = self._by_admin.get(code)
             if name is None:
@@ -373,9 +392,7 @@ class Gazetteer:
             target = self._by_gid.get(r["geonameid"])
             if target is None:
                 owner = self._by_admin.get(code)
-                if owner and fold(owner) in keys | {fold(x) for x in self._aliases_of(owner)}:
-                    target = owner
-                elif owner and any(self._index.get(k) and self._index[k].name == owner for k in keys):
+                if owner and keys & self._keys_of.get(owner, set()):
                     target = owner
             pop = int(r["population"] or 0)
             if target is not None:
@@ -421,9 +438,6 @@ class Gazetteer:
             else:
                 self._add_record(rec, _split_aliases(r["aliases"], "|"), ambiguous="ambiguous" in flags)
 
-    def _aliases_of(self, name: str) -> list[str]:
-        return [e.surface for e in self._index.values() if e.name == name]
-
     # ------------------------------------------------------------------ queries
     def canonical(self, name: str) -> str | None:
         """Alias (any spelling, case, diacritics) -> canonical name, or None."""
@@ -462,11 +476,14 @@ class Gazetteer:
         """``(start, end, key)`` of words where a place may start: capitalised words, plus
         the first words of lower-case aliases ("southern Lebanon")."""
         out = []
+        n = len(text)
         for m in _CAPWORD_RE.finditer(text):
             p, e = m.span()
-            if p and _is_wordish(text[p - 1]):  # O'Brien, 2B
-                continue
-            if e < len(text) and text[e] in _APOS:  # K'arvachar, Azerbaijan's
+            if p:
+                c = text[p - 1]
+                if c.isalnum() or c in _APOS or c == "_":  # O'Brien, 2B
+                    continue
+            if e < n and text[e] in _APOS:  # K'arvachar, Azerbaijan's
                 m = _TOK.match(folded, p)
                 e = m.end()
                 k = m.group().replace("'", "")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from sqlalchemy import Engine, and_, create_engine, event, exists, func, inspect, select, update
+from sqlalchemy import Engine, create_engine, event, exists, func, insert, inspect, select, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -224,6 +224,7 @@ class Store:
     def upgrade(self) -> None:
         """Create the schema, or migrate it to the newest revision (``alembic upgrade head``)."""
         from alembic import command
+        from alembic.util import CommandError
 
         try:
             if self.revision() == self.head():
@@ -250,6 +251,11 @@ class Store:
                 finally:
                     if sqlite:
                         conn.connection.driver_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
+        except CommandError as exc:
+            raise StoreError(
+                f"cannot migrate the database {self.url}: {exc}; it was probably written by a newer "
+                "AccordWatch — upgrade AccordWatch or use another database"
+            ) from exc
         except SQLAlchemyError as exc:
             try:
                 if self.revision() == self.head():  # someone else migrated concurrently
@@ -409,10 +415,11 @@ class Store:
                         return existing
                     if s.get(ReportRow, report_id) is None:
                         raise StoreError(f"no report with id {report_id} in {self.url}; store the report first")
-                    rows = [_event_row(report_id, seq, e, extractor_version) for seq, e in enumerate(events)]
-                    s.add_all(rows)
-                    s.flush()
-                    return [r.id for r in rows]
+                    if not events:
+                        return []
+                    rows = [_event_values(report_id, seq, e, extractor_version) for seq, e in enumerate(events)]
+                    stmt = insert(EventRow).returning(EventRow.id, sort_by_parameter_order=True)
+                    return list(s.scalars(stmt, rows))
             except IntegrityError:
                 continue
         raise StoreError(f"database {self.url}: could not store events of report {report_id}")
@@ -431,11 +438,11 @@ class Store:
         self, report_id: int, extractor_version: str | None = None
     ) -> list[tuple[int, model.Event]]:
         """``(id, Event)`` of a report in extractor order (all extractor versions unless one is given)."""
-        stmt = select(EventRow).where(EventRow.report_id == report_id)
+        stmt = select(*_EVENT_COLUMNS).where(EventRow.report_id == report_id)
         if extractor_version is not None:
             stmt = stmt.where(EventRow.extractor_version == extractor_version)
         with self._tx() as s:
-            return [(r.id, _event_from_row(r)) for r in s.scalars(stmt.order_by(EventRow.id))]
+            return [(r[0], _event_from_row(tuple(r))) for r in s.execute(stmt.order_by(EventRow.id))]
 
     def list_events(
         self,
@@ -454,7 +461,7 @@ class Store:
         bounds apply to the event's date (inclusive); ``place`` matches one of
         the event's places exactly, ignoring case.
         """
-        stmt = select(EventRow, ReportRow.published).join(ReportRow, ReportRow.id == EventRow.report_id)
+        stmt = select(*_EVENT_COLUMNS, ReportRow.published).join(ReportRow, ReportRow.id == EventRow.report_id)
         if agreement_id is not None:
             stmt = stmt.where(
                 exists().where(EvidenceRow.event_id == EventRow.id, EvidenceRow.agreement_id == agreement_id)
@@ -474,13 +481,14 @@ class Store:
         stmt = stmt.order_by(EventRow.id).offset(offset).limit(limit)
         with self._tx() as s:
             out = []
-            for row, published in s.execute(stmt):
-                d = _event_from_row(row).to_dict()
+            for row in s.connection().execute(stmt):  # Core rows: no ORM overhead
+                values = tuple(row)
+                d = _event_from_row(values[:_N_EVENT]).to_dict()
                 d.update(
-                    id=row.id,
-                    report_id=row.report_id,
-                    published=_iso(published),
-                    extractor_version=row.extractor_version,
+                    id=values[0],
+                    report_id=values[1],
+                    published=_iso(values[_N_EVENT]),
+                    extractor_version=values[_N_EVENT - 1],
                 )
                 out.append(d)
             return out
@@ -663,12 +671,11 @@ class Store:
         """
         stmt = (
             select(
-                EvidenceRow.id,
+                EvidenceRow.id.label("evidence_id"),
                 EvidenceRow.provision_id,
                 EvidenceRow.relation,
                 EvidenceRow.state,
-                EventRow,
-                ReportRow.id.label("report_id"),
+                *_EVENT_COLUMNS,  # includes report_id
                 ReportRow.published,
                 ReportRow.title,
                 ReportRow.story_id,
@@ -682,23 +689,31 @@ class Store:
         )
         if known_at is not None:
             stmt = stmt.where(ReportRow.published <= known_at)
+        relations = {r.value: r for r in model.Relation}
+        states = {r.value: r for r in model.ReviewState}
+        out = []
         with self._tx() as s:
-            return [
-                model.EvidenceView(
-                    evidence_id=r.id,
-                    provision_id=r.provision_id,
-                    relation=model.Relation(r.relation),
-                    review=model.ReviewState(r.state),
-                    event=_event_from_row(r.EventRow),
-                    report_id=r.report_id,
-                    report_published=r.published,
-                    report_title=r.title,
-                    copies=r.copies,
-                    story_id=r.story_id,
-                    source=r.source,
+            for row in s.connection().execute(stmt):  # Core rows: no ORM overhead
+                values = tuple(row)
+                evidence_id, provision_id, relation, state = values[:4]
+                event_values = values[4 : 4 + _N_EVENT]
+                published, title, story_id, source, copies = values[4 + _N_EVENT :]
+                out.append(
+                    model.EvidenceView(
+                        evidence_id=evidence_id,
+                        provision_id=provision_id,
+                        relation=relations[relation],
+                        review=states[state],
+                        event=_event_from_row(event_values),
+                        report_id=event_values[1],
+                        report_published=published,
+                        report_title=title,
+                        copies=copies,
+                        story_id=story_id,
+                        source=source,
+                    )
                 )
-                for r in s.execute(stmt)
-            ]
+        return out
 
     # -- quarantine
 
@@ -834,8 +849,8 @@ def _copies_count() -> Any:
     )
 
 
-def _event_row(report_id: int, seq: int, e: model.Event, extractor_version: str) -> EventRow:
-    return EventRow(
+def _event_values(report_id: int, seq: int, e: model.Event, extractor_version: str) -> dict[str, Any]:
+    return dict(
         report_id=report_id,
         seq=seq,
         type=str(e.type),
@@ -865,32 +880,76 @@ def _event_row(report_id: int, seq: int, e: model.Event, extractor_version: str)
     )
 
 
-def _event_from_row(r: EventRow) -> model.Event:
+_EVENT_COLUMNS = tuple(EventRow.__table__.c)
+
+
+def _event_from_row(values: Sequence[Any]) -> model.Event:
+    """An Event from the values of ``_EVENT_COLUMNS``, in that order.
+
+    Rows are read by position: attribute access on result rows costs more than
+    building the Event, and evidence_views must scale to a million events.
+    """
+    (
+        _id,
+        _report_id,
+        _seq,
+        type_,
+        modality,
+        date,
+        places,
+        agent,
+        recipient,
+        quantity,
+        subject,
+        old_date,
+        new_date,
+        requested_by,
+        granted_by,
+        via,
+        reason,
+        sentence,
+        start,
+        end,
+        confidence,
+        trigger,
+        trigger_start,
+        trigger_end,
+        rule,
+        date_precision,
+        _extractor_version,
+    ) = values
     return model.Event(
-        type=model.EventType(r.type),
-        modality=model.Modality(r.modality),
-        date=r.date,
-        places=json.loads(r.places) if r.places else [],
-        agent=r.agent,
-        recipient=r.recipient,
-        quantity=r.quantity,
-        subject=r.subject,
-        old_date=r.old_date,
-        new_date=r.new_date,
-        requested_by=r.requested_by,
-        granted_by=r.granted_by,
-        via=r.via,
-        reason=r.reason,
-        sentence=r.sentence,
-        start=r.start,
-        end=r.end,
-        confidence=r.confidence,
-        trigger=r.trigger,
-        trigger_start=r.trigger_start,
-        trigger_end=r.trigger_end,
-        rule=r.rule,
-        date_precision=r.date_precision,
+        type=_EVENT_TYPES[type_],
+        modality=_MODALITIES[modality],
+        date=date,
+        places=json.loads(places) if places and places != "[]" else [],
+        agent=agent,
+        recipient=recipient,
+        quantity=quantity,
+        subject=subject,
+        old_date=old_date,
+        new_date=new_date,
+        requested_by=requested_by,
+        granted_by=granted_by,
+        via=via,
+        reason=reason,
+        sentence=sentence,
+        start=start,
+        end=end,
+        confidence=confidence,
+        trigger=trigger,
+        trigger_start=trigger_start,
+        trigger_end=trigger_end,
+        rule=rule,
+        date_precision=date_precision,
     )
+
+
+_EVENT_TYPES = {t.value: t for t in model.EventType}
+_MODALITIES = {m.value: m for m in model.Modality}
+_N_EVENT = len(_EVENT_COLUMNS)
+assert [c.name for c in _EVENT_COLUMNS[:4]] == ["id", "report_id", "seq", "type"]
+assert _N_EVENT == 27, "update _event_from_row when the events table changes"
 
 
 def _evidence_select() -> Any:
@@ -914,7 +973,7 @@ def _evidence_select() -> Any:
             ReportRow.title,
         )
         .join(EventRow, EventRow.id == EvidenceRow.event_id)
-        .join(ReportRow, and_(ReportRow.id == EventRow.report_id))
+        .join(ReportRow, ReportRow.id == EventRow.report_id)
     )
 
 
