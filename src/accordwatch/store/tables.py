@@ -230,3 +230,47 @@ class MetaRow(Base):
 
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[str | None] = mapped_column(Text)
+
+
+class UserRow(Base):
+    """A person who may use the web dashboard and API (role: viewer, analyst, admin)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    disabled: Mapped[int] = mapped_column(Integer, server_default="0")
+
+    __table_args__ = (
+        UniqueConstraint("name", name="uq_users_name"),
+        CheckConstraint("role IN ('viewer', 'analyst', 'admin')", name="role"),
+    )
+
+
+class ApiTokenRow(Base):
+    """A bearer token for scripts; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(128))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_used: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    revoked: Mapped[int] = mapped_column(Integer, server_default="0")
+
+    __table_args__ = (UniqueConstraint("token_hash", name="uq_api_tokens_token_hash"),)
+
+
+class ReportSignatureRow(Base):
+    """MinHash signature of a report's text, for near-duplicate (story) grouping."""
+
+    __tablename__ = "report_signatures"
+
+    report_id: Mapped[int] = mapped_column(Integer, ForeignKey("reports.id"), primary_key=True)
+    num_perm: Mapped[int] = mapped_column(Integer)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
