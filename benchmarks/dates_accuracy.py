@@ -20,11 +20,14 @@ Scoring (values in text order; ``*_REF`` values are dropped everywhere):
 
 Value-level precision/recall count multiset overlaps of the (projected) lists.
 
-HeidelTime starts a JVM plus TreeTagger per document (~5 s), so the cases are
-batched: one document per report date, cases separated by blank lines, and the
-timexes are mapped back to cases by offset. HeidelTime therefore sees the
-neighbouring cases as context (this can only help it with "N days later").
-The ``previous`` date of a case is given to our tagger only.
+HeidelTime starting a JVM plus UIMA per document costs 5-15 s, so the script
+runs all cases, each as its own document with its own DCT, in one JVM (a small
+Java driver, embedded below, run with ``java -cp heideltime.jar Driver.java``;
+needs a JDK). Without a JDK it falls back to one JVM per report date with the
+cases of that date in one document separated by blank lines (HeidelTime then
+sees neighbouring cases as context). Either way the reported time includes
+the JVM and TreeTagger start-up. The ``previous`` date of a case is given to
+our tagger only.
 
 Usage::
 
@@ -171,6 +174,64 @@ def _parse_timeml(tml: str) -> tuple[str, list[tuple[int, int, str]]]:
     return "".join(plain), spans
 
 
+_JAVA_BATCH = r"""import de.unihd.dbs.heideltime.standalone.*;
+import de.unihd.dbs.uima.annotator.heideltime.resources.Language;
+import java.io.*;
+import java.nio.charset.StandardCharsets;
+import java.text.SimpleDateFormat;
+import java.util.Base64;
+
+public class BatchHeidelTime {
+    public static void main(String[] args) throws Exception {
+        HeidelTimeStandalone ht = new HeidelTimeStandalone(Language.ENGLISH, DocumentType.NEWS,
+                OutputType.TIMEML, args[0], POSTagger.TREETAGGER);
+        SimpleDateFormat fmt = new SimpleDateFormat("yyyy-MM-dd");
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        PrintStream out = new PrintStream(new FileOutputStream(args[1]), true, "UTF-8");
+        Base64.Decoder dec = Base64.getDecoder();
+        Base64.Encoder enc = Base64.getEncoder();
+        String line;
+        while ((line = in.readLine()) != null) {
+            if (line.isEmpty()) continue;
+            String[] parts = line.split("\t", 2);
+            String text = new String(dec.decode(parts[1]), StandardCharsets.UTF_8);
+            String tml;
+            try {
+                tml = ht.process(text, fmt.parse(parts[0]));
+            } catch (Exception e) {
+                tml = "ERROR " + e;
+            }
+            out.println(enc.encodeToString(tml.getBytes(StandardCharsets.UTF_8)));
+        }
+        out.close();
+    }
+}
+"""
+
+
+def _heideltime_one_jvm(
+    cases: list[dict[str, Any]], jar: Path, tmp: str
+) -> list[str]:
+    """Every case as its own document, all in one JVM (needs a JDK: java runs the source file)."""
+    import base64
+
+    src = Path(tmp, "BatchHeidelTime.java")
+    src.write_text(_JAVA_BATCH, encoding="utf-8")
+    lines = "".join(
+        f"{c['anchor']}\t{base64.b64encode(c['text'].encode('utf-8')).decode('ascii')}\n" for c in cases
+    )
+    out = Path(tmp, "out.b64")
+    proc = subprocess.run(
+        ["java", "-cp", str(jar), str(src), "config.props", str(out)],
+        cwd=tmp, input=lines, capture_output=True, text=True, encoding="utf-8", timeout=3600,
+    )
+    docs = [base64.b64decode(x).decode("utf-8") for x in out.read_text().split()] if out.exists() else []
+    if proc.returncode != 0 or len(docs) != len(cases):
+        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1][:300]
+        raise RuntimeError(f"single-JVM HeidelTime failed (exit {proc.returncode}): {tail}")
+    return docs
+
+
 def run_heideltime(
     cases: list[dict[str, Any]], workers: int = 2
 ) -> tuple[list[list[str]] | None, float, str]:
@@ -190,6 +251,20 @@ def run_heideltime(
         Path(tmp, "config.props").write_text(
             template.read_text().replace("{path}", str(tagger.absolute())), encoding="utf-8"
         )
+
+        try:
+            docs = _heideltime_one_jvm(cases, jar, tmp)
+        except Exception as exc:
+            print(f"note: {exc}; falling back to one JVM per report date", file=sys.stderr)
+        else:
+            for i, tml in enumerate(docs):
+                if tml.startswith("ERROR"):
+                    out[i] = [f"ERROR:{tml[:60]}"]
+                    continue
+                plain, spans = _parse_timeml(tml)
+                at = max(plain.find(cases[i]["text"]), 0)
+                out[i] = [v for s, e, v in spans if s >= at]
+            return [clean(v) for v in out], time.perf_counter() - t0, ""
 
         def one(anchor: str) -> tuple[str, str, list[int]]:
             idx = groups[anchor]
@@ -332,8 +407,9 @@ def write_results(table: str, argv: list[str], cases: int) -> None:
         f"Command: `{cmd}`\n\n"
         "Scoring: *full* = the exact list of TIMEX3 values; *day* = both lists projected on "
         "day-precision values (`YYYY-MM-DD`, times cut to the day, months/weeks/durations dropped) - "
-        "the only level dateparser can be judged on. `*_REF` values are ignored. HeidelTime runs "
-        "batched (one document per report date), so its time includes JVM and TreeTagger start-up.\n\n"
+        "the only level dateparser can be judged on. `*_REF` values are ignored. HeidelTime gets "
+        "each case as its own document (DCT = report date) in one JVM; its time includes JVM, "
+        "UIMA and TreeTagger start-up.\n\n"
         f"{table}\n"
     )
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
@@ -353,6 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-dateparser", action="store_true", help="skip dateparser")
     ap.add_argument("--workers", type=int, default=2, help="parallel HeidelTime JVMs (default 2)")
     ap.add_argument("--show-failures", action="store_true", help="list our failing cases")
+    ap.add_argument("--dump", metavar="FILE", help="write every tool's values per case as JSON")
     args = ap.parse_args(argv)
     cases = load_cases()
     runs: dict[str, tuple[Any, float, str]] = {"accordwatch": run_ours(cases)}
@@ -364,6 +441,15 @@ def main(argv: list[str] | None = None) -> int:
         if preds is None:
             print(f"{tool} not scored: {why}", file=sys.stderr)
     table, fails = build_report(cases, runs)
+    if args.dump:
+        import json
+
+        dump = [
+            {"id": c["id"], "expected": c["values"],
+             **{tool: (r[0][i] if r[0] is not None else None) for tool, r in runs.items()}}
+            for i, c in enumerate(cases)
+        ]
+        Path(args.dump).write_text(json.dumps(dump, indent=1, ensure_ascii=False), encoding="utf-8")
     print(table)
     if args.show_failures and fails:
         print("\nour failures:\n" + fails)

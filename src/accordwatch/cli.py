@@ -281,6 +281,8 @@ def ingest(
     date: Annotated[Optional[str], typer.Option("--date", help="Date for plain-text reports that have no date header.")] = None,
     fmt: Annotated[IngestFmt, typer.Option("--format", help="Summary as table or json.")] = IngestFmt.table,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Extract on a local Dask cluster of N processes (writes stay in this process, in input order).")] = None,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Extract on an existing Dask cluster, e.g. tcp://10.0.0.5:8786.")] = None,
 ) -> None:
     """Read reports, extract their events, link them to provisions, store everything.
 
@@ -294,18 +296,27 @@ def ingest(
     def body():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        from .ingest import IngestSummary, iter_items, process_item
+        import contextlib
+
+        from .ingest import IngestSummary, extracted_items, iter_items, process_item
 
         default_date = _date(date, "--date")
+        if workers is not None and scheduler:
+            raise AccordWatchError("give --workers N (a new local cluster) or --scheduler URL (an existing one), not both")
         ags = list(services.agreements(_extra()).values())
         summary = IngestSummary()
-        with _store() as store:
-            items = iter_items(paths, default_date)
+        with _store() as store, contextlib.ExitStack() as stack:
+            client = None
+            if workers is not None or scheduler:
+                from .distributed import cluster_client
+
+                client = stack.enter_context(cluster_client(workers=workers, scheduler=scheduler))
+            items = extracted_items(store, iter_items(paths, default_date), ags, client)
             show = not quiet and fmt == IngestFmt.table and err.is_terminal
             with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[last]}"), TimeElapsedColumn(), console=err, disable=not show, transient=True) as prog:
                 task = prog.add_task("ingest", total=None, last="")
-                for item in items:
-                    process_item(store, item, ags, summary)
+                for item, extracted in items:
+                    process_item(store, item, ags, summary, extracted)
                     prog.update(task, advance=1, last=Path(item.origin).name[:40])
         d = summary.to_dict()
         if fmt == IngestFmt.json:

@@ -160,6 +160,7 @@ def tense_of(text: str) -> str:
 
 
 _NOT_PAST = frozenset({"expected", "scheduled", "intended", "supposed", "proposed", "planned", "needed", "required"})
+_FORWARD_SIGNAL = re.compile(r"\b(?:(?:postponed|moved|pushed back|delayed|extended|put off|deferred|rescheduled|brought forward|advanced)\s+(?:to|until|till)|until|till)\s+(?:the\s+)?$", I)
 _DEADLINE_SIGNAL = re.compile(r"\b(?:by|until|till|no later than|not later than|postponed to|moved to|pushed back to|delayed to|extended to|put off to|to)\s+(?:the\s+)?$", I)
 
 
@@ -179,8 +180,13 @@ def _cues(rx: re.Pattern, window: str) -> list[re.Match]:
 
 def _local_tense(text: str, start: int, end: int, default: str) -> str:
     before = text[max(0, start - 60) : start]
-    if _DEADLINE_SIGNAL.search(before) and not re.search(r"\b(?:was|were|had been) (?:due|supposed|set|scheduled)\b", before, I):
+    if _FORWARD_SIGNAL.search(before):
         return "future"
+    if _DEADLINE_SIGNAL.search(before):
+        if _cues(_FUTURE, before) or re.search(r"\b(?:was|were|had been) (?:due|supposed|set|scheduled)\b", before, I):
+            return "future"
+        if not _cues(_PAST, before):
+            return "future"
     for window in (before, text[end : end + 25]):
         f = _cues(_FUTURE, window)
         p = _cues(_PAST, window)

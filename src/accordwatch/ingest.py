@@ -195,8 +195,13 @@ def iter_file(f: Path, default_date: dt.date | None = None) -> Iterator[Item]:
         yield _text_item(origin, raw, default_date)
 
 
-def process_item(store, item: Item, agreements: list[Agreement], summary: IngestSummary) -> None:
-    """Store one item: report, events, evidence — or quarantine it."""
+def process_item(store, item: Item, agreements: list[Agreement], summary: IngestSummary, extracted=None) -> None:
+    """Store one item: report, events, evidence — or quarantine it.
+
+    ``extracted`` is what :mod:`accordwatch.distributed` computed elsewhere for
+    this item: ``(events, links)``, the exception extraction raised, or None
+    (then the events are extracted here, if they are needed).
+    """
     from .extract import EXTRACTOR_VERSION, extract_events
     from .link import link_events
 
@@ -218,8 +223,14 @@ def process_item(store, item: Item, agreements: list[Agreement], summary: Ingest
         summary.new += 1
     else:
         summary.duplicates += 1  # stored before, but its events were not (interrupted run): finish them
+    links = None
     try:
-        events = extract_events(item.text, item.published)
+        if isinstance(extracted, BaseException):
+            raise extracted
+        if extracted is not None:
+            events, links = extracted
+        else:
+            events = extract_events(item.text, item.published)
     except Exception as exc:  # noqa: BLE001 - one bad report never stops a batch
         store.quarantine_add(item.origin, "extraction-failed", f"{item.origin}: {type(exc).__name__}: {exc}", item.text.encode("utf-8", "replace"))
         summary.quarantined += 1
@@ -227,7 +238,7 @@ def process_item(store, item: Item, agreements: list[Agreement], summary: Ingest
         return
     ids = store.add_events(rid, events, EXTRACTOR_VERSION)
     summary.events += len(ids)
-    for link in link_events(events, item.published, agreements):
+    for link in links if links is not None else link_events(events, item.published, agreements):
         _, created = store.add_evidence(ids[link.event_index], link.agreement_id, link.provision_id, link.relation.value)
         summary.evidence += int(created)
 
@@ -238,10 +249,40 @@ def ingest(
     agreements: list[Agreement],
     default_date: dt.date | None = None,
     progress: Callable[[Item], None] | None = None,
+    client=None,
 ) -> IngestSummary:
+    """Ingest every report under ``paths``; with a Dask ``client``, extraction
+    runs on its cluster and this process writes, in input order."""
     summary = IngestSummary()
-    for item in iter_items(paths, default_date):
-        process_item(store, item, agreements, summary)
+    for item, extracted in extracted_items(store, iter_items(paths, default_date), agreements, client):
+        process_item(store, item, agreements, summary, extracted)
         if progress:
             progress(item)
     return summary
+
+
+def extracted_items(store, items: Iterable[Item], agreements: list[Agreement], client=None) -> Iterator[tuple[Item, object]]:
+    """``(item, extracted)`` pairs for :func:`process_item`, in input order.
+
+    Without a client nothing is extracted ahead (``extracted`` is None). With a
+    Dask client, extraction runs on the cluster, except for texts already
+    stored with their events or already sent in this run.
+    """
+    if client is None:
+        for item in items:
+            yield item, None
+        return
+    from .distributed import extract_many
+    from .extract import EXTRACTOR_VERSION
+    from .store.db import content_hash
+
+    sent: set[str] = set()
+
+    def skip(item: Item) -> bool:
+        digest = content_hash(item.text or "")
+        if digest in sent:
+            return True
+        sent.add(digest)
+        return store.has_events(digest, EXTRACTOR_VERSION)
+
+    yield from extract_many(items, client, agreements, skip=skip)

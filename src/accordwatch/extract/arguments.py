@@ -69,6 +69,7 @@ def pick_date(timexes: list, lo: int, hi: int, trig_start: int, trig_end: int, t
     return min(left, key=lambda t: trig_start - t.end), vague
 
 
+SPEAKER_SEAT = re.compile(r"\b(?:ministry|government|officials?|spokes(?:man|woman|person)|office|command|authorities|briefing|talks|reporters|presidency)\s+in\s+$", re.IGNORECASE)
 LOCATIVE = re.compile(r"\b(?:in|into|inside|across|throughout|within|at|near|on|over|around|of)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
 LEAVING = re.compile(r"\b(?:from|out of|leave|left|leaving)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
 
@@ -79,6 +80,10 @@ def places_in(places: list, lo: int, hi: int, text: str, etype: EventType) -> li
     inside = []
     for p in places:
         if not (p.start >= lo and p.end <= hi):
+            continue
+        if SPEAKER_SEAT.search(text[max(lo, p.start - 40) : p.start]):
+            continue  # "the defence ministry in Baku said": where the speaker sits
+        if etype == EventType.HANDOVER and p.kind not in ("district", "city", "town", "village"):
             continue
         if p.kind == "country" or etype == EventType.SIGN:
             before = text[max(lo, p.start - 30) : p.start]

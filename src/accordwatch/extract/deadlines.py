@@ -238,7 +238,9 @@ def _subject(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
         if not f.places:
             f.places = list(best.places)
     if not f.places:
-        ps = [p for p in doc.places if sentences[0].start <= p.start < sentences[-1].end]
+        lo = min(s.start for s in sentences)
+        hi = max(s.end for s in sentences)
+        ps = [p for p in doc.places if lo <= p.start < hi and p.kind in ("district", "city", "town", "village", "corridor", "region")]
         f.places = [p.name for p in ps[:2]]
 
 

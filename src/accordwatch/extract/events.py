@@ -158,7 +158,7 @@ def build_events(doc: Doc) -> None:
             continue
         allow_reporting = mod in (Modality.OCCURRED, Modality.ONGOING)
         tx, vague = A.pick_date(doc.timexes, sent.start + lo, sent.start + hi, trig.start, trig.end, doc.text, allow_reporting=allow_reporting)
-        if tx is None and not vague and mod in (Modality.OCCURRED, Modality.ONGOING, Modality.CANCELLED, Modality.POSTPONED):
+        if tx is None and not vague and trig.type != EventType.SIGN and mod in (Modality.OCCURRED, Modality.ONGOING, Modality.CANCELLED, Modality.POSTPONED):
             tx, _ = A.pick_date(doc.timexes, sent.start, sent.end, trig.start, trig.end, doc.text, allow_reporting=True)
         if res.date_negated:
             tx = None
@@ -166,11 +166,16 @@ def build_events(doc: Doc) -> None:
         places = A.places_in(doc.places, sent.start + lo, sent.start + hi, doc.text, trig.type)
         if not places:
             places = A.places_in(doc.places, sent.start, sent.end, doc.text, trig.type)
-        if not places and trig.type in (EventType.HANDOVER, EventType.WITHDRAWAL, EventType.EVACUATION, EventType.DEPLOYMENT):
-            if A.ANAPHOR.search(sent.text):
-                places = _previous_district(doc, trig.start)
+        if trig.type in (EventType.HANDOVER, EventType.WITHDRAWAL, EventType.EVACUATION, EventType.DEPLOYMENT, EventType.RETURN):
+            clause_text = sent.text[lo:hi]
+            has_district = any(p.kind == "district" for p in places)
+            if (not places or not has_district) and A.ANAPHOR.search(clause_text if places else sent.text):
+                places = _previous_district(doc, trig.start) or places
         names = A.unique_names(places)
         if trig.type == EventType.HANDOVER:
+            if not names and re.match(r"(?i)the$", sent.text[max(0, ts - 4) : ts].strip() or "x") and re.match(r"(?i)hand-?over|transfer", trig.text):
+                places = _previous_district(doc, trig.start, 4)  # "The handover" of the district in question
+                names = A.unique_names(places)
             districts = [n for n, p in zip(names, places) if p.kind in A.DISTRICT_KINDS or p.kind in ("district",)]
             if not names:
                 continue  # a handover of no named area is not something we can track

@@ -57,6 +57,8 @@ NOMINAL = re.compile(
 )
 PRESENT_PASSIVE = re.compile(r"\b(?:is|are)\s+(?:\w+ly\s+)?\w+(?:ed|en)\s+by\b", re.IGNORECASE)
 FINITE_PAST = re.compile(r"\b(?:was|were|took place|happened|went ahead|passed|began|ended|finished|completed|had|has been|have been|came|started)\b", re.IGNORECASE)
+VERB_NEGATION = re.compile(r"\b(?:not|n't|never)\b", re.IGNORECASE)
+AS_PLANNED = re.compile(r"\b(?:(?:later|earlier|sooner) than (?:first |originally )?(?:planned|scheduled|agreed|expected)|as (?:first |originally )?(?:planned|scheduled|agreed))\b", re.IGNORECASE)
 HYPOTHETICAL = re.compile(r"\b(?:if|unless|would only|provided that|in case|whether)\b", re.IGNORECASE)
 SINCE = re.compile(r"\bsince\b", re.IGNORECASE)
 FUTURE_ONLY = re.compile(r"\b(?:will|shall|is to|are to|due to|expected to|set to|to be)\b", re.IGNORECASE)
@@ -89,6 +91,8 @@ def _last_word_window(text: str, n: int) -> str:
 
 def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False, fixed: str | None = None) -> ModalityResult:
     """Modality of the trigger at [start, end) in ``sentence``."""
+    # "ten days later than first planned" reports a delay, not a plan
+    sentence = AS_PLANNED.sub(lambda m: " " * len(m.group(0)), sentence)
     lo, hi = clause_bounds(sentence, start, end)
     left = sentence[lo:start]
     trig = sentence[start:end]
@@ -97,6 +101,8 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
     clause = sentence[lo:hi]
     whole = sentence
     nominal = bool(NOMINAL.match(trig.strip()))
+    left_only = near_left
+    follow = ""
     if nominal:
         # a noun trigger takes its tense from the verb group that follows it
         after = sentence[end:]
@@ -108,7 +114,7 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
 
     date_negated = bool(NO_DATE.search(whole))
     # negation: in the few words before the trigger or inside the trigger's verb group
-    neg = NEGATION.search(near_left) or NEGATION.search(trig)
+    neg = NEGATION.search(left_only) or NEGATION.search(trig) or (nominal and VERB_NEGATION.search(" ".join(follow.split()[:5])))
     if neg and not date_negated:
         if NOT_YET.search(clause) or NOT_YET.search(whole):
             return ModalityResult("planned", "not-yet", date_negated)
@@ -136,10 +142,12 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult("planned", "hypothetical")
     if PRESENT_PASSIVE.search(near_left + " " + trig + " " + right[:20]) and not PLANNED.search(near_left):
         return ModalityResult("ongoing", "present-passive")
+    if SINCE.search(right) and re.search(r"\b(?:have|has|had)\b", near_left + " " + trig, re.IGNORECASE):
+        return ModalityResult("ongoing", "since-perfect")
     if ONGOING.search(near_left) or ONGOING.search(trig):
         return ModalityResult("ongoing", "ongoing")
-    if SINCE.search(clause) and re.search(r"\b(?:have|has)\b", clause, re.IGNORECASE):
-        return ModalityResult("ongoing", "since-perfect")
+    if PAST_VERB.search(trig) and not PLANNED.search(near_left) and not nominal:
+        return ModalityResult("occurred", "past-trigger")
     if PLANNED.search(near_left):
         return ModalityResult("planned", "modal")
     if PROGRESSIVE.search(near_left + " " + trig) and not re.search(r"\b(?:said|reported)\b", near_left, re.IGNORECASE):

@@ -19,10 +19,10 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import platformdirs
-from sqlalchemy import Engine, create_engine, event, exists, func, insert, inspect, select, update
+from sqlalchemy import Engine, create_engine, delete, event, exists, func, insert, inspect, select, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -37,6 +37,7 @@ from .. import model
 from ..errors import ConflictError, StoreError
 from .tables import (
     QUARANTINE_RAW_LIMIT,
+    ApiTokenRow,
     EventRow,
     EvidenceRow,
     MetaRow,
@@ -44,10 +45,12 @@ from .tables import (
     ReportCopyRow,
     ReportRow,
     ReviewLogRow,
+    UserRow,
     utcnow,
 )
 
 ENV_VAR = "ACCORDWATCH_DB"
+ROLES = ("viewer", "analyst", "admin")  # each may do what the ones before it may
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _DRIVER_HINTS = {
@@ -99,6 +102,38 @@ def _iso(value: dt.date | None) -> str | None:
 
 def _none_if_empty(value: str | None) -> str | None:
     return value if value else None
+
+
+# ----------------------------------------------------------------- bundles
+
+
+class ReportBundle(NamedTuple):
+    """A report with everything derived from it, stored together by ``Store.add_report_bundles``."""
+
+    report: model.Report
+    events: Sequence[model.Event] | None
+    extractor_version: str
+    links: Sequence[Any] = ()
+    signature: bytes | None = None
+    num_perm: int | None = None
+    similar_to: str | None = None  # content hash of an earlier near-duplicate
+
+
+class BundleResult(NamedTuple):
+    report_id: int
+    is_new: bool
+    n_events: int
+    n_evidence: int
+    story_id: int | None
+    content_hash: str
+
+
+class SignatureRecord(NamedTuple):
+    report_id: int
+    num_perm: int
+    signature: bytes
+    content_hash: str
+    story_id: int | None
 
 
 # ----------------------------------------------------------------- the store
@@ -398,6 +433,198 @@ class Store:
     def count_reports(self) -> int:
         with self._tx() as s:
             return s.scalar(select(func.count()).select_from(ReportRow)) or 0
+
+    def has_events(self, digest: str, extractor_version: str) -> bool:
+        """Whether the report with this content hash is stored with events of
+        this extractor version (read-only; lets ingest skip extracting it again)."""
+        stmt = select(
+            exists()
+            .where(ReportRow.content_hash == digest)
+            .where(EventRow.report_id == ReportRow.id, EventRow.extractor_version == extractor_version)
+        )
+        with self._tx() as s:
+            return bool(s.scalar(stmt))
+
+    # -- report bundles (report + events + evidence + signature in one transaction)
+
+    def known_hashes(self, hashes: Sequence[str]) -> set[str]:
+        """Which of these content hashes are stored already."""
+        found: set[str] = set()
+        hashes = list(dict.fromkeys(hashes))
+        with self._tx() as s:
+            for i in range(0, len(hashes), 500):
+                chunk = hashes[i : i + 500]
+                found.update(s.scalars(select(ReportRow.content_hash).where(ReportRow.content_hash.in_(chunk))))
+        return found
+
+    def add_report_bundle(
+        self,
+        report: model.Report,
+        events: Sequence[model.Event] | None,
+        extractor_version: str,
+        links: Sequence[Any] = (),
+        signature: bytes | None = None,
+        num_perm: int | None = None,
+        similar_to: str | None = None,
+    ) -> tuple[int, bool, int, int]:
+        """Store a report with its events and their evidence in ONE transaction.
+
+        Returns ``(report_id, is_new, n_events, n_evidence)``. See
+        :meth:`add_report_bundles` for the arguments.
+        """
+        r = self.add_report_bundles(
+            [ReportBundle(report, events, extractor_version, tuple(links), signature, num_perm, similar_to)]
+        )[0]
+        return r.report_id, r.is_new, r.n_events, r.n_evidence
+
+    def add_report_bundles(self, bundles: Sequence[ReportBundle]) -> list[BundleResult]:
+        """Store several report bundles in ONE transaction (all or nothing).
+
+        For each bundle: a text already stored is recorded as a copy (as
+        :meth:`add_report`) and, if it has no events of this extractor version
+        yet and ``events`` is given, its events and evidence are added. A new
+        report is stored with its events (``events`` None counts as none), the
+        evidence ``links`` (objects with ``event_index``, ``agreement_id``,
+        ``provision_id``, ``relation``), its MinHash ``signature`` and its story:
+        the story of the report whose content hash is ``similar_to`` (stored
+        before or earlier in this batch), else a story of its own (its id).
+        A report is therefore never stored without its events, and a crash
+        leaves either the whole batch or none of it.
+        """
+        for b in bundles:
+            if not isinstance(b.report.published, dt.date):
+                raise StoreError(f"report {b.report.path or b.report.url or b.report.title!r} has no published date")
+        for _ in range(_RETRIES):
+            try:
+                with self._tx(write=True) as s:
+                    return [self._add_bundle(s, b) for b in bundles]
+            except IntegrityError:
+                continue  # a concurrent writer stored one of them first: do the batch again
+        raise StoreError(f"database {self.url}: could not store {len(bundles)} reports (too many concurrent writers)")
+
+    def _add_bundle(self, s: Session, b: ReportBundle) -> BundleResult:
+        report = b.report
+        digest = content_hash(report.text)
+        path, url = report.path or "", report.url or ""
+        row = s.execute(
+            select(ReportRow.id, ReportRow.path, ReportRow.url, ReportRow.story_id).where(ReportRow.content_hash == digest)
+        ).first()
+        if row is not None:
+            if (row.path or "", row.url or "") != (path, url):
+                seen = s.scalar(
+                    select(ReportCopyRow.id).where(
+                        ReportCopyRow.report_id == row.id, ReportCopyRow.path == path, ReportCopyRow.url == url
+                    )
+                )
+                if seen is None:
+                    s.add(ReportCopyRow(report_id=row.id, source=report.source, url=url, title=report.title, path=path, seen_at=utcnow()))
+                    s.flush()
+            n_ev = n_link = 0
+            if b.events and not self._event_ids(s, row.id, b.extractor_version):
+                n_ev, n_link = self._add_events_links(s, row.id, b)  # stored by an older, interrupted ingest
+            return BundleResult(row.id, False, n_ev, n_link, row.story_id, digest)
+        new = ReportRow(
+            content_hash=digest,
+            text=report.text,
+            published=report.published,
+            source=report.source,
+            url=report.url,
+            title=report.title,
+            language=report.language or "en",
+            path=report.path,
+            ingested_at=utcnow(),
+        )
+        s.add(new)
+        s.flush()
+        story = None
+        if b.similar_to is not None and b.similar_to != digest:
+            other = s.execute(
+                select(ReportRow.id, ReportRow.story_id).where(ReportRow.content_hash == b.similar_to)
+            ).first()
+            if other is not None:
+                story = other.story_id if other.story_id is not None else other.id
+        new.story_id = story if story is not None else new.id
+        if b.signature is not None:
+            s.add(ReportSignatureRow(report_id=new.id, num_perm=b.num_perm or len(b.signature) // 8, signature=b.signature))
+        s.flush()
+        n_ev, n_link = self._add_events_links(s, new.id, b)
+        return BundleResult(new.id, True, n_ev, n_link, new.story_id, digest)
+
+    @staticmethod
+    def _add_events_links(s: Session, report_id: int, b: ReportBundle) -> tuple[int, int]:
+        if not b.events:
+            return 0, 0
+        rows = [_event_values(report_id, seq, e, b.extractor_version) for seq, e in enumerate(b.events)]
+        ids = list(s.scalars(insert(EventRow).returning(EventRow.id, sort_by_parameter_order=True), rows))
+        seen: set[tuple[int, str, str]] = set()
+        evidence = []
+        now = utcnow()
+        for link in b.links:
+            rel = model.Relation(link.relation).value
+            key = (ids[link.event_index], link.provision_id, rel)
+            if key in seen:
+                continue
+            seen.add(key)
+            evidence.append(
+                dict(
+                    event_id=key[0],
+                    agreement_id=link.agreement_id,
+                    provision_id=link.provision_id,
+                    relation=rel,
+                    state=model.ReviewState.PROPOSED.value,
+                    version=1,
+                    created_at=now,
+                )
+            )
+        if evidence:
+            s.execute(insert(EvidenceRow), evidence)
+        return len(ids), len(evidence)
+
+    # -- near-duplicate signatures and stories
+
+    def add_signature(self, report_id: int, num_perm: int, signature: bytes) -> None:
+        """Store (or replace) the MinHash signature of a report."""
+        with self._tx(write=True) as s:
+            if s.get(ReportRow, report_id) is None:
+                raise StoreError(f"no report with id {report_id} in {self.url}; store the report first")
+            row = s.get(ReportSignatureRow, report_id)
+            if row is None:
+                s.add(ReportSignatureRow(report_id=report_id, num_perm=num_perm, signature=signature))
+            else:
+                row.num_perm, row.signature = num_perm, signature
+
+    def signatures(self, batch: int = 2000) -> Iterator[SignatureRecord]:
+        """Every stored signature with its report's content hash and story, by report id."""
+        stmt = (
+            select(
+                ReportSignatureRow.report_id,
+                ReportSignatureRow.num_perm,
+                ReportSignatureRow.signature,
+                ReportRow.content_hash,
+                ReportRow.story_id,
+            )
+            .join(ReportRow, ReportRow.id == ReportSignatureRow.report_id)
+            .order_by(ReportSignatureRow.report_id)
+        )
+        last = 0
+        while True:  # keyset pages: no transaction stays open while the caller works
+            with self._tx() as s:
+                rows = s.execute(stmt.where(ReportSignatureRow.report_id > last).limit(batch)).all()
+            if not rows:
+                return
+            for r in rows:
+                yield SignatureRecord(r.report_id, r.num_perm, bytes(r.signature), r.content_hash, r.story_id)
+            last = rows[-1].report_id
+
+    def set_story(self, report_id: int, story_id: int) -> None:
+        """Put a report in a story (story id = id of the story's earliest report)."""
+        with self._tx(write=True) as s:
+            done = s.execute(
+                update(ReportRow).where(ReportRow.id == report_id).values(story_id=story_id)
+                .execution_options(synchronize_session=False)
+            )
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                raise StoreError(f"no report with id {report_id} in {self.url}; list the reports to find its id")
 
     # -- events
 
@@ -803,6 +1030,160 @@ class Store:
 
     def table_names(self) -> list[str]:
         return sorted(inspect(self.engine).get_table_names())
+
+    # -- users and API tokens (web dashboard and API)
+
+    @staticmethod
+    def _check_role(role: str) -> str:
+        if role not in ROLES:
+            raise StoreError(f"unknown role {role!r}; use one of: {', '.join(ROLES)}")
+        return role
+
+    @staticmethod
+    def _user_dict(r: Any, with_hash: bool = False) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "id": r.id,
+            "name": r.name,
+            "role": r.role,
+            "created_at": _iso(r.created_at),
+            "disabled": bool(r.disabled),
+        }
+        if with_hash:
+            d["password_hash"] = r.password_hash
+        return d
+
+    def add_user(self, name: str, password_hash: str, role: str) -> int:
+        """Add a user (role viewer, analyst or admin); returns the id."""
+        name = (name or "").strip()
+        if not name:
+            raise StoreError("a user needs a name")
+        if len(name) > 128:
+            raise StoreError(f"user name {name[:20]!r}... is longer than 128 characters; choose a shorter one")
+        self._check_role(role)
+        try:
+            with self._tx(write=True) as s:
+                row = UserRow(name=name, password_hash=password_hash, role=role, created_at=utcnow(), disabled=0)
+                s.add(row)
+                s.flush()
+                return row.id
+        except IntegrityError:
+            raise StoreError(
+                f"user {name!r} already exists; choose another name or change it with "
+                f"`accordwatch users set-role {name} ROLE`"
+            ) from None
+
+    def get_user(self, name: str) -> dict[str, Any] | None:
+        """The user (with ``password_hash``) or None."""
+        with self._tx() as s:
+            r = s.scalars(select(UserRow).where(UserRow.name == name)).first()
+            return self._user_dict(r, with_hash=True) if r is not None else None
+
+    def list_users(self) -> list[dict[str, Any]]:
+        """Users by name, without password hashes, with their number of live tokens."""
+        live = (
+            select(func.count())
+            .select_from(ApiTokenRow)
+            .where(ApiTokenRow.user_id == UserRow.id, ApiTokenRow.revoked == 0)
+            .scalar_subquery()
+        )
+        with self._tx() as s:
+            out = []
+            for r in s.execute(select(UserRow, live.label("tokens")).order_by(UserRow.name)):
+                d = self._user_dict(r[0])
+                d["tokens"] = r.tokens
+                out.append(d)
+            return out
+
+    def _user_row(self, s: Session, name: str) -> UserRow:
+        row = s.scalars(select(UserRow).where(UserRow.name == name)).first()
+        if row is None:
+            raise StoreError(f"no user {name!r}; see `accordwatch users list`")
+        return row
+
+    def remove_user(self, name: str) -> None:
+        """Remove a user and their API tokens."""
+        with self._tx(write=True) as s:
+            row = self._user_row(s, name)
+            s.execute(delete(ApiTokenRow).where(ApiTokenRow.user_id == row.id))
+            s.execute(delete(UserRow).where(UserRow.id == row.id))
+
+    def set_role(self, name: str, role: str) -> None:
+        self._check_role(role)
+        with self._tx(write=True) as s:
+            row = self._user_row(s, name)
+            row.role = role
+
+    def set_password(self, name: str, password_hash: str) -> None:
+        with self._tx(write=True) as s:
+            row = self._user_row(s, name)
+            row.password_hash = password_hash
+
+    def add_token(self, user_name: str, token_name: str, token_hash: str) -> int:
+        """Record an API token (only its hash) for a user; returns the token id."""
+        token_name = (token_name or "").strip()
+        if not token_name:
+            raise StoreError("a token needs a name saying what it is for, e.g. 'nightly-export'")
+        try:
+            with self._tx(write=True) as s:
+                user = self._user_row(s, user_name)
+                row = ApiTokenRow(user_id=user.id, name=token_name[:128], token_hash=token_hash, created_at=utcnow(), revoked=0)
+                s.add(row)
+                s.flush()
+                return row.id
+        except IntegrityError:
+            raise StoreError("this token is already stored; create a new one") from None
+
+    def user_for_token(self, token_hash: str) -> dict[str, Any] | None:
+        """The user a live token belongs to (and mark the token used), or None
+        for an unknown, revoked or disabled-user token."""
+        with self._tx(write=True) as s:
+            r = s.execute(
+                select(UserRow, ApiTokenRow.id)
+                .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
+                .where(ApiTokenRow.token_hash == token_hash, ApiTokenRow.revoked == 0, UserRow.disabled == 0)
+            ).first()
+            if r is None:
+                return None
+            s.execute(
+                update(ApiTokenRow)
+                .where(ApiTokenRow.id == r[1])
+                .values(last_used=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            d = self._user_dict(r[0])
+            d["token_id"] = r[1]
+            return d
+
+    def list_tokens(self, user: str | None = None) -> list[dict[str, Any]]:
+        """API tokens (never the token itself), by id."""
+        stmt = (
+            select(ApiTokenRow, UserRow.name)
+            .join(UserRow, UserRow.id == ApiTokenRow.user_id)
+            .order_by(ApiTokenRow.id)
+        )
+        if user is not None:
+            stmt = stmt.where(UserRow.name == user)
+        with self._tx() as s:
+            if user is not None:
+                self._user_row(s, user)
+            return [
+                {
+                    "id": t.id,
+                    "user": uname,
+                    "name": t.name,
+                    "created_at": _iso(t.created_at),
+                    "last_used": _iso(t.last_used),
+                    "revoked": bool(t.revoked),
+                }
+                for t, uname in s.execute(stmt)
+            ]
+
+    def revoke_token(self, token_id: int) -> None:
+        with self._tx(write=True) as s:
+            row = s.get(ApiTokenRow, token_id)
+            if row is None:
+                raise StoreError(f"no API token with id {token_id}; see `accordwatch tokens list`")
+            row.revoked = 1
 
 
 # ----------------------------------------------------------------- helpers

@@ -1,0 +1,145 @@
+"""Extraction on a Dask cluster: ``accordwatch ingest --workers N`` / ``--scheduler URL``.
+
+Extraction and linking are pure (text + date + agreements -> events + links),
+so they run on the cluster in chunks of reports. Writing stays in the client
+process: one writer, in input order, so the database is the same as after a
+single-process run. At most ``max_in_flight`` chunks are on the cluster at a
+time, so memory stays flat however many reports come in.
+
+    >>> with cluster_client(workers=2) as client:
+    ...     for item, result in extract_many(items, client, agreements):
+    ...         ...  # result: (events, links), an Exception, or None (not extracted)
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from .errors import AccordWatchError
+
+DEFAULT_CHUNK = 16
+
+
+def extract_one(text: str, published: Any, agreements: list) -> tuple[list, list]:
+    """Events and evidence links of one report (pure; what every worker runs)."""
+    from .extract import extract_events
+    from .link import link_events
+
+    events = extract_events(text, published)
+    return events, list(link_events(events, published, agreements))
+
+
+def _extract_chunk(texts: list[tuple[str, Any]], agreements: list) -> list[Any]:
+    """Run on a worker: one result per (text, date); an exception is returned, not raised."""
+    out: list[Any] = []
+    for text, published in texts:
+        try:
+            out.append(extract_one(text, published, agreements))
+        except Exception as exc:  # noqa: BLE001 - one bad report never stops a batch
+            out.append(exc)
+    return out
+
+
+@contextlib.contextmanager
+def cluster_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
+    """A ``distributed.Client``: on a new LocalCluster of ``workers`` processes
+    (one thread each), or connected to the scheduler at ``scheduler``
+    (``tcp://HOST:PORT``)."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - dask is a dependency
+        raise AccordWatchError("--workers/--scheduler need dask: pip install 'dask[distributed]'") from exc
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise AccordWatchError(
+                f"cannot reach the Dask scheduler at {scheduler}: {exc}; start one with "
+                "`dask scheduler` (and `dask worker {scheduler}`) or use --workers N"
+            ) from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    if not workers or workers < 1:
+        raise AccordWatchError(f"--workers {workers}: give a number of worker processes of 1 or more")
+    # Workers inherit the environment (ACCORDWATCH_AGREEMENTS etc.); no dashboard,
+    # no spilling to disk: the work is small and CPU-bound.
+    cluster = LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=40,  # logging.ERROR
+    )
+    client = Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+def extract_many(
+    items: Iterable[Any],
+    client: Any,
+    agreements: list,
+    chunk_size: int = DEFAULT_CHUNK,
+    max_in_flight: int | None = None,
+    skip: Callable[[Any], bool] | None = None,
+) -> Iterator[tuple[Any, Any]]:
+    """``(item, result)`` for every item, in input order.
+
+    ``result`` is ``(events, links)``, the exception extraction raised, or
+    ``None`` when the item was not sent (it carries an error, or ``skip(item)``
+    said its events are already stored: the writer decides what to do).
+    Items are sent in chunks of ``chunk_size``; at most ``max_in_flight``
+    chunks (default: 2 per worker thread, at least 4) are on the cluster at once.
+    """
+    from distributed import wait
+
+    if max_in_flight is None:
+        threads = sum(client.nthreads().values()) or 1
+        max_in_flight = max(4, 2 * threads)
+    [ags] = client.scatter([agreements], broadcast=True, hash=False)
+    pending: collections.deque[tuple[list[Any], list[int], Any]] = collections.deque()
+
+    def drain(n: int) -> Iterator[tuple[Any, Any]]:
+        while len(pending) > n:
+            chunk, sent, fut = pending.popleft()
+            results = fut.result() if fut is not None else []
+            fut = None  # release it on the cluster
+            by_pos = dict(zip(sent, results))
+            for pos, item in enumerate(chunk):
+                yield item, by_pos.get(pos)
+
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= chunk_size:
+            pending.append(_submit(client, chunk, ags, skip))
+            chunk = []
+            if len(pending) > max_in_flight:
+                head = pending[0][2]
+                if head is not None:
+                    wait([head])
+                yield from drain(max_in_flight)
+    if chunk:
+        pending.append(_submit(client, chunk, ags, skip))
+    yield from drain(0)
+
+
+def _submit(client: Any, chunk: list[Any], ags: Any, skip: Callable[[Any], bool] | None) -> tuple[list[Any], list[int], Any]:
+    sent = [
+        pos
+        for pos, item in enumerate(chunk)
+        if getattr(item, "error", None) is None and item.text is not None and not (skip and skip(item))
+    ]
+    if not sent:
+        return chunk, sent, None
+    payload = [(chunk[pos].text, chunk[pos].published) for pos in sent]
+    return chunk, sent, client.submit(_extract_chunk, payload, ags, pure=False)

@@ -1,0 +1,142 @@
+"""Near-duplicate reports (reprints, light rewrites of one wire story) with MinHash LSH.
+
+A report's text is normalised (NFKC, case-folded, punctuation dropped) and cut
+into word 5-shingles; its MinHash signature (128 permutations) is stored in
+``report_signatures``. A new report whose estimated Jaccard similarity with an
+earlier report is at least the threshold (default 0.8) joins that report's
+story; otherwise it starts a story of its own. A story's id is the id of its
+earliest report, so status can count independent stories rather than copies.
+
+The index is rebuilt lazily from the stored signatures the first time an
+ingest needs it. Exact duplicates never get this far: the store records them
+as copies of the first report.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+NUM_PERM = 128
+THRESHOLD = 0.8
+SHINGLE = 5
+
+_WORD = re.compile(r"\w+")
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, normalised: NFKC, case-folded, no punctuation."""
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def shingles(text: str, k: int = SHINGLE) -> set[bytes]:
+    """Word k-shingles (a text shorter than k words is one shingle)."""
+    w = words(text)
+    if not w:
+        return set()
+    if len(w) < k:
+        return {" ".join(w).encode("utf-8")}
+    return {" ".join(w[i : i + k]).encode("utf-8") for i in range(len(w) - k + 1)}
+
+
+_PERMUTATIONS: dict[int, object] = {}
+
+
+def minhash(text: str, num_perm: int = NUM_PERM):  # type: ignore[no-untyped-def]
+    """The MinHash of a text's shingles, or None for a text without words."""
+    from datasketch import MinHash
+
+    sh = shingles(text)
+    if not sh:
+        return None
+    perms = _PERMUTATIONS.get(num_perm)
+    m = MinHash(num_perm=num_perm, permutations=perms) if perms is not None else MinHash(num_perm=num_perm)
+    _PERMUTATIONS.setdefault(num_perm, m.permutations)
+    m.update_batch(sorted(sh))
+    return m
+
+
+def to_bytes(m) -> bytes:  # type: ignore[no-untyped-def]
+    """A signature as bytes (little-endian uint64 per permutation)."""
+    import numpy as np
+
+    return np.asarray(m.hashvalues, dtype="<u8").tobytes()
+
+
+def from_bytes(data: bytes, num_perm: int):  # type: ignore[no-untyped-def]
+    import numpy as np
+    from datasketch import MinHash
+
+    values = np.frombuffer(data, dtype="<u8").astype(np.uint64)
+    if len(values) != num_perm:
+        raise ValueError(f"signature has {len(values)} values, expected {num_perm}")
+    perms = _PERMUTATIONS.get(num_perm)
+    if perms is None:
+        perms = MinHash(num_perm=num_perm).permutations
+        _PERMUTATIONS[num_perm] = perms
+    return MinHash(num_perm=num_perm, hashvalues=values, permutations=perms)
+
+
+@dataclass(frozen=True)
+class Match:
+    key: str  # content hash of the earlier report
+    similarity: float
+
+
+class NearDupIndex:
+    """An LSH index of report signatures keyed by content hash."""
+
+    def __init__(self, threshold: float = THRESHOLD, num_perm: int = NUM_PERM) -> None:
+        from datasketch import MinHashLSH
+
+        if not 0.0 < threshold <= 1.0:
+            from .errors import InputError
+
+            raise InputError(f"near-duplicate threshold {threshold} must be between 0 and 1 (e.g. 0.8)")
+        self.threshold = threshold
+        self.num_perm = num_perm
+        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        self._sigs: dict[str, object] = {}
+        self._order: dict[str, int] = {}  # key -> insertion rank (earlier wins ties)
+
+    def __len__(self) -> int:
+        return len(self._sigs)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._sigs
+
+    def add(self, key: str, m) -> None:  # type: ignore[no-untyped-def]
+        if m is None or key in self._sigs:
+            return
+        self._lsh.insert(key, m)
+        self._sigs[key] = m
+        self._order[key] = len(self._order)
+
+    def best(self, m) -> Match | None:  # type: ignore[no-untyped-def]
+        """The most similar indexed report at or above the threshold (earliest on ties)."""
+        if m is None or not self._sigs:
+            return None
+        found = []
+        for key in self._lsh.query(m):
+            sim = float(m.jaccard(self._sigs[key]))
+            if sim >= self.threshold:
+                found.append((-sim, self._order[key], key))
+        if not found:
+            return None
+        neg, _, key = min(found)
+        return Match(key, -neg)
+
+    @classmethod
+    def from_signatures(cls, rows: Iterable, threshold: float = THRESHOLD, num_perm: int = NUM_PERM) -> NearDupIndex:
+        """Build from ``Store.signatures()`` rows (report id order); other num_perm values are skipped."""
+        index = cls(threshold, num_perm)
+        for row in rows:
+            if row.num_perm != num_perm:
+                continue
+            try:
+                index.add(row.content_hash, from_bytes(row.signature, num_perm))
+            except ValueError:
+                continue
+        return index
