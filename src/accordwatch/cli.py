@@ -275,58 +275,146 @@ class IngestFmt(str, Enum):
     json = "json"
 
 
+def _size(value: str) -> int:
+    """'20MB', '500k', '1048576' -> bytes."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*", value, re.IGNORECASE)
+    if not m:
+        raise AccordWatchError(f"--max-bytes {value!r} is not a size; write e.g. 20MB, 500k or 1048576")
+    unit = (m.group(2) or "b")[0].lower()
+    n = int(float(m.group(1)) * {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit])
+    if n < 1:
+        raise AccordWatchError(f"--max-bytes {value!r} must be at least one byte")
+    return n
+
+
+def _threshold(value: float) -> float:
+    if not 0.0 < value <= 1.0:
+        raise AccordWatchError(f"--near-dup-threshold {value} must be more than 0 and at most 1 (e.g. 0.8)")
+    return value
+
+
+SourcesArg = Annotated[list[str], typer.Argument(help="Files, folders (recursive), feed URLs (http/https) or '-' for standard input: "
+                                                 "seed-format .txt, plain text (with --date), .jsonl / .jsonl.gz, .html pages, RSS/Atom .xml/.rss/.atom feeds.")]
+MaxBytesOpt = Annotated[str, typer.Option("--max-bytes", help="Quarantine any file, page or feed larger than this (e.g. 20MB, 500k).")]
+ThresholdOpt = Annotated[float, typer.Option("--near-dup-threshold", help="Estimated Jaccard similarity (0-1) from which a report joins an earlier report's story.")]
+BatchOpt = Annotated[int, typer.Option("--batch-size", help="Reports committed per transaction.", min=1)]
+
+
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders: seed-format .txt, plain text (with --date), .jsonl.")],
-    date: Annotated[Optional[str], typer.Option("--date", help="Date for plain-text reports that have no date header.")] = None,
+    paths: SourcesArg,
+    date: Annotated[Optional[str], typer.Option("--date", help="Date for reports that state none (plain text, undated entries or pages).")] = None,
     fmt: Annotated[IngestFmt, typer.Option("--format", help="Summary as table or json.")] = IngestFmt.table,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    workers: Annotated[Optional[int], typer.Option("--workers", help="Extract on a local Dask cluster of N processes (writes stay in this process, in input order).")] = None,
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Extract on an existing Dask cluster, e.g. tcp://10.0.0.5:8786.")] = None,
+    max_bytes: MaxBytesOpt = "20MB",
+    near_dup_threshold: ThresholdOpt = 0.8,
+    batch_size: BatchOpt = 50,
 ) -> None:
     """Read reports, extract their events, link them to provisions, store everything.
 
-    Re-ingesting the same report adds nothing; unreadable or undated inputs go
-    to quarantine (see `accordwatch quarantine list`) and the batch goes on.
-    Exit status 0 when all went in, 2 when something was quarantined.
+    Re-ingesting the same report adds nothing; reprints of a story join that
+    story; unreadable, undated or unreachable inputs go to quarantine (see
+    `accordwatch quarantine list`) and the batch goes on. Safe to interrupt:
+    running it again finishes the job. Exit status 0 when all went in, 2 when
+    something was quarantined.
 
-    Example: accordwatch ingest reports/ --date 2020-11-20
+    Examples: accordwatch ingest reports/ --date 2020-11-20;
+    accordwatch ingest https://example.org/feed.xml; cat r.jsonl | accordwatch ingest -
     """
 
     def body():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        import contextlib
-
-        from .ingest import IngestSummary, extracted_items, iter_items, process_item
+        from .ingest import Ingestor, iter_items
 
         default_date = _date(date, "--date")
-        if workers is not None and scheduler:
-            raise AccordWatchError("give --workers N (a new local cluster) or --scheduler URL (an existing one), not both")
+        limit = _size(max_bytes)
+        threshold = _threshold(near_dup_threshold)
         ags = list(services.agreements(_extra()).values())
-        summary = IngestSummary()
-        with _store() as store, contextlib.ExitStack() as stack:
-            client = None
-            if workers is not None or scheduler:
-                from .distributed import cluster_client
-
-                client = stack.enter_context(cluster_client(workers=workers, scheduler=scheduler))
-            items = extracted_items(store, iter_items(paths, default_date), ags, client)
+        with _store() as store:
+            ing = Ingestor(store, ags, batch_size=batch_size, near_dup_threshold=threshold)
             show = not quiet and fmt == IngestFmt.table and err.is_terminal
             with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[last]}"), TimeElapsedColumn(), console=err, disable=not show, transient=True) as prog:
                 task = prog.add_task("ingest", total=None, last="")
-                for item, extracted in items:
-                    process_item(store, item, ags, summary, extracted)
-                    prog.update(task, advance=1, last=Path(item.origin).name[:40])
-        d = summary.to_dict()
+                for item in iter_items(paths, default_date, max_bytes=limit):
+                    ing.add(item)
+                    prog.update(task, advance=1, last=item.origin.rsplit("/", 1)[-1][:40])
+                ing.flush()
+        summary = ing.summary
         if fmt == IngestFmt.json:
-            _print_json(d)
+            _print_json(summary.to_dict())
         else:
-            out.print(f"seen {summary.seen}: [green]{summary.new} new[/green], {summary.duplicates} duplicate, "
+            near = f" ({summary.near_duplicates} near-duplicate)" if summary.near_duplicates else ""
+            out.print(f"seen {summary.seen}: [green]{summary.new} new[/green]{near}, {summary.duplicates} duplicate, "
                       f"[yellow]{summary.quarantined} quarantined[/yellow]; {summary.events} events, {summary.evidence} new evidence")
             for q in summary.quarantine:
-                out.print(f"  [yellow]quarantined[/yellow] {q['reason']}: {q['detail']}", highlight=False)
+                out.print(f"  [yellow]quarantined[/yellow] {q['reason']}: {q['detail']}", highlight=False, markup=False)
         if summary.quarantined:
+            raise typer.Exit(2)
+
+    _run(body)
+
+
+@app.command()
+def watch(
+    sources: Annotated[list[str], typer.Argument(help="Folders (recursive), files and feed URLs (http/https) to look at every round.")],
+    interval: Annotated[str, typer.Option("--interval", help="Time between rounds: 30s, 10m, 1h.")] = "10m",
+    max_rounds: Annotated[Optional[int], typer.Option("--max-rounds", help="Stop after this many rounds (default: run until Ctrl-C).", min=1)] = None,
+    date: Annotated[Optional[str], typer.Option("--date", help="Date for reports that state none.")] = None,
+    fmt: Annotated[IngestFmt, typer.Option("--format", help="Each round as a line of text, or one JSON object per line.")] = IngestFmt.table,
+    max_bytes: MaxBytesOpt = "20MB",
+    near_dup_threshold: ThresholdOpt = 0.8,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for a URL.")] = 20.0,
+) -> None:
+    """Ingest new reports from folders and feeds every --interval until stopped (Ctrl-C).
+
+    One summary line per round. A URL that cannot be reached is reported and
+    tried again next round. Exit status 2 if anything was quarantined.
+
+    Example: accordwatch watch inbox/ https://example.org/feed.xml --interval 10m
+    """
+
+    def body():
+        import time
+
+        from .ingest import watch as run_watch
+        from .sources import parse_interval
+
+        seconds = parse_interval(interval)
+        default_date = _date(date, "--date")
+        limit = _size(max_bytes)
+        threshold = _threshold(near_dup_threshold)
+        ags = list(services.agreements(_extra()).values())
+        quarantined = 0
+
+        def on_round(n: int, s) -> None:  # type: ignore[no-untyped-def]
+            nonlocal quarantined
+            quarantined += s.quarantined
+            if fmt == IngestFmt.json:
+                d = s.to_dict()
+                d["round"] = n
+                d["at"] = dt.datetime.now().isoformat(timespec="seconds")
+                sys.stdout.write(json.dumps(d, ensure_ascii=False, default=str) + "\n")
+                sys.stdout.flush()
+                return
+            out.print(f"round {n} at {time.strftime('%H:%M:%S')}: {s.line()}", highlight=False, markup=False)
+            for q in s.quarantine:
+                out.print(f"  quarantined {q['reason']}: {q['detail']}", highlight=False, markup=False)
+            for u in s.unreachable:
+                out.print(f"  {u} — will try again next round", highlight=False, markup=False)
+
+        with _store() as store:
+            if fmt != IngestFmt.json:
+                out.print(f"watching {len(sources)} source(s) every {interval}; stop with Ctrl-C", highlight=False, markup=False)
+            try:
+                run_watch(store, sources, ags, seconds, max_rounds=max_rounds, default_date=default_date,
+                          on_round=on_round, max_bytes=limit, near_dup_threshold=threshold, timeout=timeout)
+            except KeyboardInterrupt:
+                if fmt != IngestFmt.json:
+                    out.print("stopped", highlight=False, markup=False)
+        if quarantined:
             raise typer.Exit(2)
 
     _run(body)
@@ -662,6 +750,211 @@ def evaluate(
         if errors:
             _table("errors", ["report", "kind", "event", "sentence"],
                    [[e["report"], e["kind"], json.dumps({k: v for k, v in e["event"].items() if v not in (None, [])}), e["sentence"]] for e in ev.errors])
+
+    _run(body)
+
+
+# ------------------------------------------------------------------ users, tokens, serve
+
+users_app = typer.Typer(help="People who may use the web dashboard and API, with their role (viewer < analyst < admin).", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens for scripts (sent as 'Authorization: Bearer <token>'); only their hash is stored.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+
+
+class Role(str, Enum):
+    viewer = "viewer"
+    analyst = "analyst"
+    admin = "admin"
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        raise AccordWatchError("the password is shorter than 8 characters; choose a longer one")
+    return password
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name (what they type to log in).")],
+    role: Annotated[Role, typer.Option("--role", help="viewer (read), analyst (review, ingest) or admin.")] = Role.viewer,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line of standard input (for scripts).")] = False,
+) -> None:
+    """Add a user; the password is asked twice (hidden) or read with --password-stdin.
+
+    Example: accordwatch users add amira --role analyst
+    """
+
+    def body():
+        from .web.auth import hash_password
+
+        password = _read_password(password_stdin)
+        with _store() as store:
+            store.add_user(name, hash_password(password), role.value)
+        out.print(f"user [bold]{name}[/bold] added as {role.value}")
+
+    _run(body)
+
+
+@users_app.command("list")
+def users_list(fmt: Annotated[Fmt, typer.Option("--format", help="table, json or jsonl")] = Fmt.table) -> None:
+    """List users with their role and number of live API tokens.
+
+    Example: accordwatch users list
+    """
+
+    def body():
+        with _store() as store:
+            rows = store.list_users()
+        if fmt != Fmt.table:
+            (_print_json if fmt == Fmt.json else _print_jsonl)(rows)
+            return
+        _table(f"{len(rows)} users", ["name", "role", "tokens", "created", "disabled"],
+               [[r["name"], r["role"], r["tokens"], r["created_at"], "yes" if r["disabled"] else ""] for r in rows])
+
+    _run(body)
+
+
+@users_app.command("remove")
+def users_remove(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+    """Remove a user and their API tokens (their past review decisions stay in the log).
+
+    Example: accordwatch users remove amira
+    """
+
+    def body():
+        with _store() as store:
+            store.remove_user(name)
+        out.print(f"user {name} removed")
+
+    _run(body)
+
+
+@users_app.command("set-role")
+def users_set_role(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[Role, typer.Argument(help="viewer, analyst or admin")],
+) -> None:
+    """Change a user's role (takes effect on their next request).
+
+    Example: accordwatch users set-role amira admin
+    """
+
+    def body():
+        with _store() as store:
+            store.set_role(name, role.value)
+        out.print(f"user {name} is now {role.value}")
+
+    _run(body)
+
+
+@users_app.command("set-password")
+def users_set_password(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+) -> None:
+    """Set a user's password (ends their open sessions).
+
+    Example: accordwatch users set-password amira
+    """
+
+    def body():
+        from .web.auth import hash_password
+
+        password = _read_password(password_stdin)
+        with _store() as store:
+            store.set_password(name, hash_password(password))
+        out.print(f"password of {name} changed")
+
+    _run(body)
+
+
+@tokens_app.command("create")
+def tokens_create(
+    name: Annotated[str, typer.Argument(help="What the token is for, e.g. nightly-export.")],
+    user: Annotated[str, typer.Option("--user", help="The user the token acts as (and whose role it has).")],
+) -> None:
+    """Create an API token; it is printed once and cannot be shown again.
+
+    Example: accordwatch tokens create nightly-export --user amira
+    """
+
+    def body():
+        from .web.auth import new_token, token_hash
+
+        token = new_token()
+        with _store() as store:
+            tid = store.add_token(user, name, token_hash(token))
+        err.print(f"token {tid} ({name}) for {user}; keep it secret, it is shown only now:")
+        sys.stdout.write(token + "\n")
+
+    _run(body)
+
+
+@tokens_app.command("list")
+def tokens_list(
+    user: Annotated[Optional[str], typer.Option("--user", help="Only this user's tokens.")] = None,
+    fmt: Annotated[Fmt, typer.Option("--format", help="table, json or jsonl")] = Fmt.table,
+) -> None:
+    """List API tokens (never the tokens themselves).
+
+    Example: accordwatch tokens list --user amira
+    """
+
+    def body():
+        with _store() as store:
+            rows = store.list_tokens(user)
+        if fmt != Fmt.table:
+            (_print_json if fmt == Fmt.json else _print_jsonl)(rows)
+            return
+        _table(f"{len(rows)} tokens", ["id", "user", "name", "created", "last used", "revoked"],
+               [[r["id"], r["user"], r["name"], r["created_at"], r["last_used"], "yes" if r["revoked"] else ""] for r in rows])
+
+    _run(body)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: Annotated[int, typer.Argument(help="Token id (see `tokens list`).")]) -> None:
+    """Revoke an API token: requests with it are refused from now on.
+
+    Example: accordwatch tokens revoke 3
+    """
+
+    def body():
+        with _store() as store:
+            store.revoke_token(token_id)
+        out.print(f"token {token_id} revoked")
+
+    _run(body)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
+    public_read: Annotated[bool, typer.Option("--public-read", help="Let anyone read pages and GET the API without logging in; writes still need a login.")] = False,
+) -> None:
+    """Run the web dashboard and JSON API (/api/v1, reference at /api/v1/docs).
+
+    Create a user first (`accordwatch users add NAME --role admin`). Put a TLS
+    proxy in front when others connect: session cookies are marked Secure on https.
+
+    Example: accordwatch --db sqlite:///aw.sqlite serve --port 8000
+    """
+
+    def body():
+        import uvicorn
+
+        from .web.app import create_app
+
+        web = create_app(STATE.db, public_read=public_read, agreements_dirs=_extra())
+        err.print(f"AccordWatch on http://{host}:{port}/ (API reference: http://{host}:{port}/api/v1/docs); Ctrl+C stops")
+        uvicorn.run(web, host=host, port=port, proxy_headers=True, server_header=False, log_level="info")
 
     _run(body)
 

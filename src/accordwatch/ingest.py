@@ -1,280 +1,321 @@
 """Ingest: sources -> reports -> events -> evidence, with quarantine.
 
-Sources: seed-format text files (first line ``date YYYY-MM-DD``, text may
-follow on the same line), plain text with a default date, JSON Lines
-(``date``, ``text``, optional ``url``, ``title``, ``source``, ``language``)
-and folders of these. A source that cannot be decoded, parsed or dated goes
-to quarantine with its reason; the batch goes on. Re-ingesting the same
-report adds nothing.
+Sources (files, folders, HTML pages, RSS/Atom feeds from files or URLs, JSON
+Lines also gzipped, standard input) are read by :mod:`accordwatch.sources`
+into :class:`Item` values. Here each good item is extracted and linked, and
+the report, its events, their evidence, its MinHash signature and its story
+are stored together — in batches of ``batch_size`` reports per transaction —
+so a crash (even SIGKILL) leaves every report with its events, and running the
+same ingest again finishes the job and gives the database an uninterrupted run
+gives. Bad items go to quarantine with their reason; the batch goes on.
+
+Near-duplicates (reprints, light rewrites) join the story of the earlier
+report they resemble (see :mod:`accordwatch.neardup`); exact duplicates are
+recorded as copies by the store.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
+import hashlib
+import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import BinaryIO, Callable, Iterable, Iterator
 
 from .errors import InputError
 from .model import Agreement, Report
+from .neardup import NUM_PERM, THRESHOLD, NearDupIndex, minhash, to_bytes
+from .sources import (  # noqa: F401 - re-exported: the public names of ingest
+    HTML_SUFFIXES,
+    JSONL_SUFFIXES,
+    MAX_BYTES,
+    STDIN,
+    TEXT_SUFFIXES,
+    URL_TIMEOUT,
+    Item,
+    Unreachable,
+    decode,
+    feed_items,
+    fetch_url,
+    folder_files,
+    is_url,
+    iter_sources,
+    parse_header,
+    parse_interval,
+    url_items,
+)
+from .sources import iter_file as _iter_file
 
-TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
-JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-MAX_BYTES = 20 * 1024 * 1024  # a single report larger than this is not a news report
-
-_HEADER = re.compile(r"\A[ \t\ufeff]*date[ \t]+(\d{4}-\d{2}-\d{2})\b[ \t]*(?:\r?\n)?", re.IGNORECASE)
-
-
-@dataclass
-class Item:
-    """One candidate report read from a source, or the reason it could not be."""
-
-    origin: str  # path, path:line, or URL
-    text: str | None = None
-    published: dt.date | None = None
-    title: str | None = None
-    url: str | None = None
-    source: str | None = None
-    language: str = "en"
-    error: str | None = None  # quarantine reason
-    detail: str | None = None
-    raw: bytes | None = None
+BATCH_SIZE = 50
 
 
 @dataclass
 class IngestSummary:
     seen: int = 0
-    new: int = 0
-    duplicates: int = 0
+    new: int = 0  # reports stored for the first time (near-duplicates included)
+    duplicates: int = 0  # exact copies of stored reports
+    near_duplicates: int = 0  # new reports that joined the story of an earlier one
     quarantined: int = 0
     events: int = 0
     evidence: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     report_ids: list[int] = field(default_factory=list)
     quarantine: list[dict] = field(default_factory=list)
+    unreachable: list[str] = field(default_factory=list)  # watch: URLs that could not be fetched this round
 
     def to_dict(self) -> dict:
         return {
             "seen": self.seen,
             "new": self.new,
             "duplicates": self.duplicates,
+            "near_duplicates": self.near_duplicates,
             "quarantined": self.quarantined,
             "events": self.events,
             "evidence": self.evidence,
             "quarantine_reasons": dict(self.reasons),
             "quarantine": list(self.quarantine),
+            "unreachable": list(self.unreachable),
             "report_ids": list(self.report_ids),
         }
 
+    def line(self) -> str:
+        """One line for people: what this ingest (or watch round) did."""
+        near = f" ({self.near_duplicates} near-duplicate)" if self.near_duplicates else ""
+        text = (f"seen {self.seen}: {self.new} new{near}, {self.duplicates} duplicate, {self.quarantined} quarantined; "
+                f"{self.events} events, {self.evidence} new evidence")
+        if self.unreachable:
+            text += f"; {len(self.unreachable)} source(s) unreachable"
+        return text
 
-def parse_header(text: str) -> tuple[dt.date | None, str]:
-    """Split a seed-format text into (date, body); (None, text) without a header.
 
-    >>> parse_header(" date 2020-11-15 The transfer was postponed.")
-    (datetime.date(2020, 11, 15), 'The transfer was postponed.')
+def iter_items(
+    paths: Iterable[str | Path],
+    default_date: dt.date | None = None,
+    max_bytes: int = MAX_BYTES,
+    stdin: BinaryIO | None = None,
+    timeout: float = URL_TIMEOUT,
+) -> Iterator[Item]:
+    """Every candidate report under ``paths`` (files, folders recursively, URLs, '-')."""
+    return iter_sources(paths, default_date, max_bytes=max_bytes, stdin=stdin, timeout=timeout)
+
+
+def iter_file(f: Path, default_date: dt.date | None = None, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
+    return _iter_file(f, default_date, max_bytes)
+
+
+# Near-duplicate index per open store, for callers of process_item (built lazily).
+_INDEXES: "weakref.WeakKeyDictionary[object, NearDupIndex]" = weakref.WeakKeyDictionary()
+
+
+class Ingestor:
+    """Stores items in batches: each batch of reports (with events, evidence,
+    signatures, stories) is one transaction; quarantined items are stored at once.
+
+    Call :meth:`add` per item and :meth:`flush` at the end (or use it as a
+    context manager, which flushes on a clean exit only).
     """
-    m = _HEADER.match(text)
-    if not m:
-        return None, text
-    try:
-        d = dt.date.fromisoformat(m.group(1))
-    except ValueError:
-        return None, text
-    return d, text[m.end():]
 
+    def __init__(
+        self,
+        store,  # type: ignore[no-untyped-def]
+        agreements: list[Agreement],
+        summary: IngestSummary | None = None,
+        *,
+        batch_size: int = BATCH_SIZE,
+        near_dup_threshold: float = THRESHOLD,
+        num_perm: int = NUM_PERM,
+        index: NearDupIndex | None = None,
+        quarantine_unreachable: bool = True,
+    ) -> None:
+        if batch_size < 1:
+            raise InputError(f"batch size {batch_size} must be at least 1")
+        self.store = store
+        self.agreements = agreements
+        self.summary = summary if summary is not None else IngestSummary()
+        self.batch_size = batch_size
+        self.threshold = near_dup_threshold
+        self.num_perm = num_perm
+        self._index = index
+        self.quarantine_unreachable = quarantine_unreachable
+        self._pending: list[Item] = []
+        self._extracted: dict[int, object] = {}  # id(item) -> what a Dask worker extracted
 
-def decode(raw: bytes, origin: str) -> str:
-    """Bytes -> text: UTF-8 (with or without BOM) or UTF-16 with a BOM; else InputError."""
-    if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(f"{origin}: binary data (NUL bytes); give a text, JSON Lines or HTML file")
-    for enc in ("utf-8-sig", "utf-16"):
-        if enc == "utf-16" and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            continue
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError as exc:
-            err = exc
-    raise InputError(
-        f"{origin}: not valid UTF-8 (byte {err.start}: {raw[err.start:err.start + 1]!r}); re-save the file as UTF-8"
-    )
+    # -- the near-duplicate index, rebuilt from stored signatures on first use
 
+    @property
+    def index(self) -> NearDupIndex:
+        if self._index is None:
+            self._index = NearDupIndex.from_signatures(self.store.signatures(), self.threshold, self.num_perm)
+        return self._index
 
-def _text_item(origin: str, raw: bytes, default_date: dt.date | None, title: str | None = None) -> Item:
-    try:
-        text = decode(raw, origin)
-    except InputError as exc:
-        return Item(origin, error="undecodable", detail=str(exc), raw=raw)
-    date, body = parse_header(text)
-    if not body.strip():
-        return Item(origin, error="empty", detail=f"{origin}: no text after the header; the file holds no report", raw=raw)
-    date = date or default_date
-    if date is None:
-        return Item(
-            origin,
-            error="no-date",
-            detail=f"{origin}: no date; start the file with a line 'date YYYY-MM-DD' or pass --date YYYY-MM-DD",
-            raw=raw,
-        )
-    return Item(origin, text=body, published=date, title=title, raw=None)
+    def reset_index(self) -> None:
+        """Forget the in-memory index (after a failed batch): the next batch rebuilds it."""
+        self._index = None
 
+    # -- items
 
-def _jsonl_items(origin: str, raw: bytes, default_date: dt.date | None) -> Iterator[Item]:
-    try:
-        text = decode(raw, origin)
-    except InputError as exc:
-        yield Item(origin, error="undecodable", detail=str(exc), raw=raw)
-        return
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{origin}:{n}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Item(where, error="bad-json", detail=f"{where}: not JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object", raw=line.encode("utf-8", "replace"))
-            continue
-        if not isinstance(obj, dict):
-            yield Item(where, error="bad-json", detail=f"{where}: a JSON {type(obj).__name__}, not an object with 'date' and 'text'", raw=line.encode("utf-8", "replace"))
-            continue
-        body = obj.get("text")
-        if not isinstance(body, str) or not body.strip():
-            yield Item(where, error="empty", detail=f"{where}: no 'text' field (or it is empty); each line needs 'date' and 'text'", raw=line.encode("utf-8", "replace"))
-            continue
-        date = None
-        raw_date = obj.get("date") or obj.get("published")
-        if raw_date:
-            try:
-                date = dt.date.fromisoformat(str(raw_date).strip()[:10])
-            except ValueError:
-                yield Item(where, error="bad-date", detail=f"{where}: date {raw_date!r} is not YYYY-MM-DD", raw=line.encode("utf-8", "replace"))
-                continue
-        date = date or default_date
-        if date is None:
-            yield Item(where, error="no-date", detail=f"{where}: no 'date' field; add \"date\": \"YYYY-MM-DD\" or pass --date", raw=line.encode("utf-8", "replace"))
-            continue
-        yield Item(
-            where,
-            text=body,
-            published=date,
-            title=obj.get("title"),
-            url=obj.get("url"),
-            source=obj.get("source"),
-            language=obj.get("language") or "en",
-        )
+    def __enter__(self) -> Ingestor:
+        return self
 
+    def __exit__(self, exc_type, *_: object) -> None:  # type: ignore[no-untyped-def]
+        if exc_type is None:
+            self.flush()
 
-def iter_items(paths: Iterable[str | Path], default_date: dt.date | None = None) -> Iterator[Item]:
-    """Every candidate report under ``paths`` (files and folders, recursively, sorted)."""
-    for p in paths:
-        path = Path(p)
-        if not path.exists():
-            yield Item(str(path), error="missing", detail=f"{path}: no such file or folder")
-            continue
-        files = sorted(x for x in path.rglob("*") if x.is_file() and not x.name.startswith(".")) if path.is_dir() else [path]
-        for f in files:
-            yield from iter_file(f, default_date)
-
-
-def iter_file(f: Path, default_date: dt.date | None = None) -> Iterator[Item]:
-    origin = str(f)
-    try:
-        size = f.stat().st_size
-        if size > MAX_BYTES:
-            yield Item(origin, error="too-large", detail=f"{origin}: {size:,} bytes is larger than {MAX_BYTES:,}; split it into one report per file or JSON line")
+    def add(self, item: Item, extracted: object = None) -> None:
+        """Take one item; ``extracted`` is what :mod:`accordwatch.distributed`
+        computed for it elsewhere: ``(events, links)`` or the exception raised."""
+        s = self.summary
+        s.seen += 1
+        if item.error:
+            if item.error == "unreachable" and not self.quarantine_unreachable:
+                s.unreachable.append(item.detail or item.origin)
+                return
+            self._quarantine(item.origin, item.error, item.detail, item.raw)
             return
-        raw = f.read_bytes()
-    except OSError as exc:
-        yield Item(origin, error="unreadable", detail=f"{origin}: {exc.strerror or exc}")
-        return
-    suffix = f.suffix.lower()
-    if suffix in JSONL_SUFFIXES:
-        yield from _jsonl_items(origin, raw, default_date)
-    else:
-        yield _text_item(origin, raw, default_date)
-
-
-def process_item(store, item: Item, agreements: list[Agreement], summary: IngestSummary, extracted=None) -> None:
-    """Store one item: report, events, evidence — or quarantine it.
-
-    ``extracted`` is what :mod:`accordwatch.distributed` computed elsewhere for
-    this item: ``(events, links)``, the exception extraction raised, or None
-    (then the events are extracted here, if they are needed).
-    """
-    from .extract import EXTRACTOR_VERSION, extract_events
-    from .link import link_events
-
-    summary.seen += 1
-    if item.error:
-        store.quarantine_add(item.origin, item.error, item.detail, item.raw)
-        summary.quarantined += 1
-        summary.reasons[item.error] = summary.reasons.get(item.error, 0) + 1
-        summary.quarantine.append({"source": item.origin, "reason": item.error, "detail": item.detail})
-        return
-    assert item.text is not None and item.published is not None
-    report = Report(text=item.text, published=item.published, source=item.source, url=item.url, title=item.title, language=item.language, path=item.origin)
-    rid, is_new = store.add_report(report)
-    summary.report_ids.append(rid)
-    if not is_new and store.events_for_report(rid, EXTRACTOR_VERSION):
-        summary.duplicates += 1
-        return
-    if is_new:
-        summary.new += 1
-    else:
-        summary.duplicates += 1  # stored before, but its events were not (interrupted run): finish them
-    links = None
-    try:
-        if isinstance(extracted, BaseException):
-            raise extracted
+        self._pending.append(item)
         if extracted is not None:
-            events, links = extracted
-        else:
-            events = extract_events(item.text, item.published)
-    except Exception as exc:  # noqa: BLE001 - one bad report never stops a batch
-        store.quarantine_add(item.origin, "extraction-failed", f"{item.origin}: {type(exc).__name__}: {exc}", item.text.encode("utf-8", "replace"))
-        summary.quarantined += 1
-        summary.reasons["extraction-failed"] = summary.reasons.get("extraction-failed", 0) + 1
-        return
-    ids = store.add_events(rid, events, EXTRACTOR_VERSION)
-    summary.events += len(ids)
-    for link in links if links is not None else link_events(events, item.published, agreements):
-        _, created = store.add_evidence(ids[link.event_index], link.agreement_id, link.provision_id, link.relation.value)
-        summary.evidence += int(created)
+            self._extracted[id(item)] = extracted
+        if len(self._pending) >= self.batch_size:
+            self.flush()
+
+    def _quarantine(self, origin: str, reason: str, detail: str | None, raw: bytes | None) -> None:
+        s = self.summary
+        self.store.quarantine_add(origin, reason, detail, raw)
+        s.quarantined += 1
+        s.reasons[reason] = s.reasons.get(reason, 0) + 1
+        s.quarantine.append({"source": origin, "reason": reason, "detail": detail})
+
+    def flush(self) -> None:
+        """Store the pending reports in one transaction."""
+        from .extract import EXTRACTOR_VERSION, extract_events
+        from .link import link_events
+        from .store import ReportBundle, content_hash
+
+        items, self._pending = self._pending, []
+        ready, self._extracted = self._extracted, {}
+        if not items:
+            return
+        hashes = [content_hash(i.text or "") for i in items]
+        known = self.store.known_hashes(hashes)
+        bundles = []
+        in_batch: set[str] = set()
+        try:
+            for item, digest in zip(items, hashes):
+                assert item.text is not None and item.published is not None
+                report = Report(text=item.text, published=item.published, source=item.source, url=item.url,
+                                title=item.title, language=item.language, path=item.origin)
+                if digest in known or digest in in_batch:
+                    bundles.append(ReportBundle(report, None, EXTRACTOR_VERSION))
+                    continue
+                try:
+                    pre = ready.get(id(item))
+                    if isinstance(pre, BaseException):
+                        raise pre
+                    if pre is not None:
+                        events, links = pre  # type: ignore[misc]
+                    else:
+                        events = extract_events(item.text, item.published)
+                        links = link_events(events, item.published, self.agreements)
+                except Exception as exc:  # noqa: BLE001 - one bad report never stops a batch
+                    self._quarantine(item.origin, "extraction-failed",
+                                     f"{item.origin}: extraction failed ({type(exc).__name__}: {exc}); "
+                                     "report this as a bug with the quarantined text", item.text.encode("utf-8", "replace"))
+                    continue
+                m = minhash(item.text, self.num_perm)
+                match = self.index.best(m)
+                self.index.add(digest, m)
+                in_batch.add(digest)
+                bundles.append(ReportBundle(report, events, EXTRACTOR_VERSION, links,
+                                            to_bytes(m) if m is not None else None, self.num_perm if m is not None else None,
+                                            match.key if match else None))
+            results = self.store.add_report_bundles(bundles) if bundles else []
+        except BaseException:
+            self.reset_index()  # it may hold signatures of reports that were not stored
+            raise
+        s = self.summary
+        for b, r in zip(bundles, results):
+            s.report_ids.append(r.report_id)
+            s.events += r.n_events
+            s.evidence += r.n_evidence
+            if r.is_new:
+                s.new += 1
+                if r.story_id is not None and r.story_id != r.report_id:
+                    s.near_duplicates += 1
+            else:
+                s.duplicates += 1
+
+
+def process_item(
+    store,  # type: ignore[no-untyped-def]
+    item: Item,
+    agreements: list[Agreement],
+    summary: IngestSummary,
+    *,
+    near_dup_threshold: float = THRESHOLD,
+    index: NearDupIndex | None = None,
+) -> None:
+    """Store one item — report, events, evidence, signature, story in one transaction — or quarantine it."""
+    if index is None:
+        index = _INDEXES.get(store)
+        if index is None or index.threshold != near_dup_threshold:
+            index = NearDupIndex.from_signatures(store.signatures(), near_dup_threshold)
+            _INDEXES[store] = index
+    ing = Ingestor(store, agreements, summary, batch_size=1, near_dup_threshold=near_dup_threshold, index=index)
+    try:
+        ing.add(item)
+        ing.flush()
+    except BaseException:
+        _INDEXES.pop(store, None)
+        raise
 
 
 def ingest(
-    store,
+    store,  # type: ignore[no-untyped-def]
     paths: Iterable[str | Path],
     agreements: list[Agreement],
     default_date: dt.date | None = None,
     progress: Callable[[Item], None] | None = None,
-    client=None,
+    *,
+    max_bytes: int = MAX_BYTES,
+    batch_size: int = BATCH_SIZE,
+    near_dup_threshold: float = THRESHOLD,
+    stdin: BinaryIO | None = None,
+    timeout: float = URL_TIMEOUT,
+    client=None,  # type: ignore[no-untyped-def]
 ) -> IngestSummary:
-    """Ingest every report under ``paths``; with a Dask ``client``, extraction
-    runs on its cluster and this process writes, in input order."""
-    summary = IngestSummary()
-    for item, extracted in extracted_items(store, iter_items(paths, default_date), agreements, client):
-        process_item(store, item, agreements, summary, extracted)
+    """Ingest every report under ``paths``; returns what happened.
+
+    Idempotent and crash-safe: reports are committed ``batch_size`` at a time,
+    each with its events and evidence; re-running after an interruption
+    finishes the job without storing anything twice. With a Dask ``client``
+    (see :mod:`accordwatch.distributed`) extraction runs on its cluster; this
+    process still writes, in input order, so the database is the same.
+    """
+    ing = Ingestor(store, agreements, batch_size=batch_size, near_dup_threshold=near_dup_threshold)
+    items = iter_items(paths, default_date, max_bytes=max_bytes, stdin=stdin, timeout=timeout)
+    for item, extracted in extracted_items(store, items, agreements, client):
+        ing.add(item, extracted)
         if progress:
             progress(item)
-    return summary
+    ing.flush()
+    return ing.summary
 
 
-def extracted_items(store, items: Iterable[Item], agreements: list[Agreement], client=None) -> Iterator[tuple[Item, object]]:
-    """``(item, extracted)`` pairs for :func:`process_item`, in input order.
+def extracted_items(store, items: Iterable[Item], agreements: list[Agreement], client=None) -> Iterator[tuple[Item, object]]:  # type: ignore[no-untyped-def]
+    """``(item, extracted)`` pairs for :meth:`Ingestor.add`, in input order.
 
-    Without a client nothing is extracted ahead (``extracted`` is None). With a
-    Dask client, extraction runs on the cluster, except for texts already
-    stored with their events or already sent in this run.
+    Without a Dask client nothing is extracted ahead (``extracted`` is None).
+    With one, extraction runs on its cluster, except for texts already stored
+    or already sent in this run (the writer handles those as duplicates).
     """
     if client is None:
         for item in items:
             yield item, None
         return
     from .distributed import extract_many
-    from .extract import EXTRACTOR_VERSION
-    from .store.db import content_hash
+    from .store import content_hash
 
     sent: set[str] = set()
 
@@ -283,6 +324,126 @@ def extracted_items(store, items: Iterable[Item], agreements: list[Agreement], c
         if digest in sent:
             return True
         sent.add(digest)
-        return store.has_events(digest, EXTRACTOR_VERSION)
+        return bool(store.known_hashes([digest]))
 
     yield from extract_many(items, client, agreements, skip=skip)
+
+
+# ----------------------------------------------------------------- watch
+
+
+@dataclass
+class WatchState:
+    """What `watch` has already looked at, so each round ingests only what is new."""
+
+    files: dict[str, tuple[int, int]] = field(default_factory=dict)  # path -> (mtime_ns, size)
+    items: set[tuple[str, str]] = field(default_factory=set)  # (origin, digest) of items handled
+    http: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # url -> (ETag, Last-Modified)
+
+
+def _item_key(item: Item) -> tuple[str, str]:
+    body = item.text if item.text is not None else f"{item.error}:{item.detail}"
+    return item.origin, hashlib.sha1(body.encode("utf-8", "replace")).hexdigest()
+
+
+def _new_items(
+    specs: list[str],
+    state: WatchState,
+    summary: IngestSummary,
+    default_date: dt.date | None,
+    max_bytes: int,
+    timeout: float,
+) -> Iterator[Item]:
+    """The items of ``specs`` not seen in an earlier round; unreachable URLs go to ``summary.unreachable``."""
+    for spec in specs:
+        if is_url(spec):
+            etag, modified = state.http.get(spec, (None, None))
+            try:
+                fetched = fetch_url(spec, timeout=timeout, max_bytes=max_bytes, etag=etag, last_modified=modified)
+            except Unreachable as exc:
+                summary.unreachable.append(str(exc))
+                continue
+            if fetched.not_modified:
+                continue
+            state.http[spec] = (fetched.etag, fetched.last_modified)
+            candidates: Iterable[Item] = url_items(fetched, default_date, max_bytes)
+        else:
+            path = Path(spec)
+            if not path.exists():
+                summary.unreachable.append(f"{spec}: no such file or folder (yet); will look again next round")
+                continue
+            candidates = _changed_files(path, state, default_date, max_bytes)
+        for item in candidates:
+            key = _item_key(item)
+            if key in state.items:
+                continue
+            state.items.add(key)
+            yield item
+
+
+def _changed_files(path: Path, state: WatchState, default_date: dt.date | None, max_bytes: int) -> Iterator[Item]:
+    for f in folder_files(path) if path.is_dir() else [path]:
+        try:
+            st = f.stat()
+        except OSError:
+            continue
+        stamp = (st.st_mtime_ns, st.st_size)
+        if state.files.get(str(f)) == stamp:
+            continue
+        state.files[str(f)] = stamp
+        yield from _iter_file(f, default_date, max_bytes)
+
+
+def watch(
+    store,  # type: ignore[no-untyped-def]
+    sources: Iterable[str | Path],
+    agreements: list[Agreement],
+    interval: float | str = 600.0,
+    *,
+    max_rounds: int | None = None,
+    default_date: dt.date | None = None,
+    on_round: Callable[[int, IngestSummary], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    max_bytes: int = MAX_BYTES,
+    batch_size: int = BATCH_SIZE,
+    near_dup_threshold: float = THRESHOLD,
+    timeout: float = URL_TIMEOUT,
+) -> list[IngestSummary]:
+    """Ingest what is new in folders, files and feed URLs every ``interval``
+    (seconds, or '30s', '10m', '1h') until ``max_rounds`` rounds were done or
+    KeyboardInterrupt. A URL that cannot be reached is noted in the round's
+    summary (``unreachable``) and tried again next round; it is not quarantined.
+    ``on_round(n, summary)`` is called after each round. Returns the summaries.
+    """
+    seconds = parse_interval(interval)
+    specs = [str(s) for s in sources]
+    if not specs:
+        raise InputError("watch needs at least one folder, feed file or feed URL")
+    if STDIN in specs:
+        raise InputError("watch cannot read standard input ('-'); give folders, files or feed URLs")
+    state = WatchState()
+    index = NearDupIndex.from_signatures(store.signatures(), near_dup_threshold)
+    summaries: list[IngestSummary] = []
+    n = 0
+    while max_rounds is None or n < max_rounds:
+        n += 1
+        summary = IngestSummary()
+        ing = Ingestor(store, agreements, summary, batch_size=batch_size, near_dup_threshold=near_dup_threshold,
+                       index=index, quarantine_unreachable=False)
+        try:
+            for item in _new_items(specs, state, summary, default_date, max_bytes, timeout):
+                ing.add(item)
+            ing.flush()
+        except BaseException:
+            state.items.clear()  # not all of this round was stored: look at everything again next time
+            state.files.clear()
+            state.http.clear()
+            raise
+        index = ing.index
+        summaries.append(summary)
+        if on_round:
+            on_round(n, summary)
+        if max_rounds is not None and n >= max_rounds:
+            break
+        sleep(seconds)
+    return summaries

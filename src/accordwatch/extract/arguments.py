@@ -49,13 +49,13 @@ def day_timexes(timexes: list, lo: int, hi: int) -> list:
     return [t for t in timexes if t.start >= lo and t.end <= hi and t.date is not None and t.precision in ("day", "time")]
 
 
-def pick_date(timexes: list, lo: int, hi: int, trig_start: int, trig_end: int, text: str, *, allow_reporting: bool) -> tuple[object | None, bool]:
+def pick_date(timexes: list, lo: int, hi: int, trig_start: int, trig_end: int, text: str, *, allow_reporting: bool, skip: set | frozenset = frozenset()) -> tuple[object | None, bool]:
     """The timex that dates an event in [lo, hi): prefer the right side, nearest first.
 
     Returns (timex or None, whether the clause had a vague/month date that
     blocks a fallback to the sentence level).
     """
-    cands = [t for t in timexes if t.start >= lo and t.end <= hi and t.type in ("DATE", "TIME")]
+    cands = [t for t in timexes if t.start >= lo and t.end <= hi and t.type in ("DATE", "TIME") and t.start not in skip]
     vague = any(t.date is None or t.precision not in ("day", "time") for t in cands)
     days = [t for t in cands if t.date is not None and t.precision in ("day", "time")]
     if not allow_reporting:

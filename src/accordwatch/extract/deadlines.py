@@ -204,7 +204,11 @@ def _frame_dates(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
                 continue
             before = doc.text[max(s.start, t.start - 45) : t.start]
             sig = (t.signal or "").lower()
-            if OLD_CUE.search(before) or re.search(r"\b(?:supposed|due|originally|original|set to expire|first planned)\b[^.;]{0,40}$", before, I) and t.start < trigger_abs:
+            if f.new is None and re.search(r"(?<!was )(?<!were )(?<!been )\bdue(?: on| by)?\s+$", before, I) and not re.search(r"\b(?:was|were|had been)\s+due", before, I):
+                f.new = t.date  # "due on Wednesday after being postponed from November 15"
+                f.used.add(t.start)
+                continue
+            if OLD_CUE.search(before) or re.search(r"\b(?:supposed|originally|original|set to expire|first planned|(?:was|were|had been) due)\b[^.;]{0,40}$", before, I) and t.start < trigger_abs:
                 if f.old is None:
                     f.old = t.date
                     f.used.add(t.start)
@@ -365,6 +369,8 @@ def _reschedule(doc: Doc, f: Frame) -> None:
         if e.date == f.old and e.modality in (Modality.PLANNED, Modality.POSTPONED):
             e.modality = Modality.POSTPONED
             old_found = True
+        elif f.new is not None and e.date == f.new and e.modality == Modality.POSTPONED:
+            e.modality = Modality.PLANNED  # the rescheduled instance is what is now planned
     template = matches[0] if matches else None
     if not old_found and template is not None:
         doc.events.append(_copy(template, date=f.old, modality=Modality.POSTPONED, rule="deadline.missed-instance"))

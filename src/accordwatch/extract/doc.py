@@ -50,6 +50,7 @@ class Doc:
     triggers: list[Trigger] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     agreement_dates: dict[str, dt.date] = field(default_factory=dict)
+    name_dates: set[int] = field(default_factory=set)  # offsets of dates that name an agreement
 
     def sentence_index(self, pos: int) -> int:
         for i, s in enumerate(self.sentences):

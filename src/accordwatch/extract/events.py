@@ -76,9 +76,14 @@ def _previous_district(doc: Doc, pos: int, limit_sentences: int = 3) -> list:
     return prev[-1:] if prev else []
 
 
-def _schedule_pairs(doc: Doc, sent, lo: int, hi: int, trig_end: int) -> list[tuple[object, object]]:
-    """(place, timex) pairs of a schedule listed after the trigger, if the clause is one."""
+def _schedule_pairs(doc: Doc, sent, lo: int, hi: int, trig_end: int, trig_start: int | None = None) -> list[tuple[object, object]]:
+    """(place, timex) pairs of a schedule listed after the trigger, if the clause is one
+    ("by 20 November – Aghdam, by 1 December – Lachin"; "Aghdam came back on 20 November and Kalbajar on 25 November")."""
     a0, a1 = sent.start + trig_end, sent.start + hi
+    if trig_start is not None:
+        subj = [p for p in doc.places if sent.start + lo <= p.start and p.end <= sent.start + trig_start and p.kind == "district"]
+        if subj:
+            a0 = subj[-1].start
     places = [p for p in doc.places if a0 <= p.start and p.end <= a1 and p.kind in ("district", "town", "city", "village", "corridor")]
     days = [t for t in doc.timexes if a0 <= t.start and t.end <= a1 and t.date is not None and t.precision in ("day", "time")]
     if len(places) < 2 or len(days) < 2:
@@ -128,7 +133,7 @@ def build_events(doc: Doc) -> None:
         mod = Modality(res.modality)
         lo, hi = clause_bounds(sent.text, ts, te)
         # extend the clause to the right across a schedule dash list
-        pairs = _schedule_pairs(doc, sent, lo, len(sent.text), te) if trig.type in (EventType.HANDOVER, EventType.WITHDRAWAL) else []
+        pairs = _schedule_pairs(doc, sent, lo, len(sent.text), te, ts) if trig.type in (EventType.HANDOVER, EventType.WITHDRAWAL) else []
         agent, recipient = _agent(doc, sent, lo, hi, ts, te)
         q = A.quantity(sent.text[lo:hi]) or (A.quantity(sent.text) if trig.type in (EventType.DEPLOYMENT, EventType.EXCHANGE, EventType.RETURN) else None)
         base = dict(
@@ -157,9 +162,10 @@ def build_events(doc: Doc) -> None:
                 )
             continue
         allow_reporting = mod in (Modality.OCCURRED, Modality.ONGOING)
-        tx, vague = A.pick_date(doc.timexes, sent.start + lo, sent.start + hi, trig.start, trig.end, doc.text, allow_reporting=allow_reporting)
+        skip = frozenset() if trig.type == EventType.SIGN else doc.name_dates
+        tx, vague = A.pick_date(doc.timexes, sent.start + lo, sent.start + hi, trig.start, trig.end, doc.text, allow_reporting=allow_reporting, skip=skip)
         if tx is None and not vague and trig.type != EventType.SIGN and mod in (Modality.OCCURRED, Modality.ONGOING, Modality.CANCELLED, Modality.POSTPONED):
-            tx, _ = A.pick_date(doc.timexes, sent.start, sent.end, trig.start, trig.end, doc.text, allow_reporting=True)
+            tx, _ = A.pick_date(doc.timexes, sent.start, sent.end, trig.start, trig.end, doc.text, allow_reporting=True, skip=skip)
         if res.date_negated:
             tx = None
         # ongoing "since D": the start date

@@ -59,6 +59,7 @@ PRESENT_PASSIVE = re.compile(r"\b(?:is|are)\s+(?:\w+ly\s+)?\w+(?:ed|en)\s+by\b",
 FINITE_PAST = re.compile(r"\b(?:was|were|took place|happened|went ahead|passed|began|ended|finished|completed|had|has been|have been|came|started)\b", re.IGNORECASE)
 VERB_NEGATION = re.compile(r"\b(?:not|n't|never)\b", re.IGNORECASE)
 AS_PLANNED = re.compile(r"\b(?:(?:later|earlier|sooner) than (?:first |originally )?(?:planned|scheduled|agreed|expected)|as (?:first |originally )?(?:planned|scheduled|agreed))\b", re.IGNORECASE)
+PARTICIPLE_AFTER_PAST = re.compile(r"\b(?:\w+ed|withdrew|took|came|went|rode|drove|fell)\b[^.;]{3,}?,\s+(?:\w+\s+){0,2}?(?:completing|taking|finishing|bringing|ending|leaving|handing|returning)(?:\s+\w+){0,1}\s*$", re.IGNORECASE)
 HYPOTHETICAL = re.compile(r"\b(?:if|unless|would only|provided that|in case|whether)\b", re.IGNORECASE)
 SINCE = re.compile(r"\bsince\b", re.IGNORECASE)
 FUTURE_ONLY = re.compile(r"\b(?:will|shall|is to|are to|due to|expected to|set to|to be)\b", re.IGNORECASE)
@@ -148,6 +149,9 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult("ongoing", "ongoing")
     if PAST_VERB.search(trig) and not PLANNED.search(near_left) and not nominal:
         return ModalityResult("occurred", "past-trigger")
+    if PARTICIPLE_AFTER_PAST.search(sentence[:start]) and not PLANNED.search(left_only):
+        # "Troops entered X on Tuesday, completing the return of ..." / ", taking back ..."
+        return ModalityResult("occurred", "participle-after-past")
     if PLANNED.search(near_left):
         return ModalityResult("planned", "modal")
     if PROGRESSIVE.search(near_left + " " + trig) and not re.search(r"\b(?:said|reported)\b", near_left, re.IGNORECASE):

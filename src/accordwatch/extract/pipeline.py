@@ -52,6 +52,8 @@ def step_dates(doc: Doc) -> None:
             t = replace(t, start=t.start + s.start, end=t.end + s.start)
             if t.end <= doc.dateline_end:
                 continue
+            if _NAME_DATE.match(doc.text[t.end : t.end + 40]):
+                doc.name_dates.add(t.start)  # "the November 10 statement" names an agreement
             out.append(t)
             if t.date is not None and t.precision in ("day", "time"):
                 previous = t.date
@@ -64,10 +66,21 @@ def step_places(doc: Doc) -> None:
     doc.places = [p for p in Gazetteer.default().find(doc.text) if p.end > doc.dateline_end]
 
 
+_LOCATIVE_BEFORE = re.compile(r"\b(?:in|into|to|from|near|at|inside|outside|around|toward|towards|via|through|between|and)\s+$", re.IGNORECASE)
+_NAME_DATE = re.compile(r"^\s*(?:\w+\s+){0,1}(?:ceasefire\s+|peace\s+|trilateral\s+)?(?:statement|agreement|deal|accord|truce|ceasefire|declaration|memorandum)\b", re.IGNORECASE)
+
+
 def step_parties(doc: Doc) -> None:
+    """Parties; a capital used as a metonym ("Baku agreed") is a party, not a place."""
     from .parties import find_parties
 
     doc.parties = [p for p in find_parties(doc.text) if p.end > doc.dateline_end]
+    metonyms = {(p.start, p.end) for p in doc.parties if p.kind in ("capital", "metonym")}
+    if metonyms:
+        doc.places = [
+            pl for pl in doc.places
+            if (pl.start, pl.end) not in metonyms or _LOCATIVE_BEFORE.search(doc.text[max(0, pl.start - 15) : pl.start])
+        ]
 
 
 def step_triggers(doc: Doc) -> None:

@@ -434,17 +434,6 @@ class Store:
         with self._tx() as s:
             return s.scalar(select(func.count()).select_from(ReportRow)) or 0
 
-    def has_events(self, digest: str, extractor_version: str) -> bool:
-        """Whether the report with this content hash is stored with events of
-        this extractor version (read-only; lets ingest skip extracting it again)."""
-        stmt = select(
-            exists()
-            .where(ReportRow.content_hash == digest)
-            .where(EventRow.report_id == ReportRow.id, EventRow.extractor_version == extractor_version)
-        )
-        with self._tx() as s:
-            return bool(s.scalar(stmt))
-
     # -- report bundles (report + events + evidence + signature in one transaction)
 
     def known_hashes(self, hashes: Sequence[str]) -> set[str]:

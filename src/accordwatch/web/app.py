@@ -274,3 +274,174 @@ def install_login_routes(app: FastAPI) -> None:
         response = RedirectResponse("/login", status_code=303)
         auth.clear_session_cookie(response, request)
         return response
+
+
+# ----------------------------------------------------------------- offline API reference
+
+DOCS_TEMPLATE = _env.from_string("""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }} — API reference</title>{% if stylesheet %}<link rel="stylesheet" href="{{ stylesheet }}">{% endif %}</head>
+<body><main class="api-docs">
+<h1>{{ title }} {{ version }} — API reference</h1>
+<p>{{ description }}</p>
+<p>Machine-readable: <a href="{{ openapi_url }}">{{ openapi_url }}</a> (OpenAPI {{ openapi_version }}).</p>
+<h2>Authentication</h2>
+<ul>
+<li>Scripts: <code>Authorization: Bearer &lt;token&gt;</code> (create a token with <code>accordwatch tokens create NAME --user USER</code>).</li>
+<li>Browsers: the session cookie from <a href="/login">/login</a>; a POST then needs the header <code>X-CSRF-Token</code> (see <code>GET {{ prefix }}/me</code>).</li>
+<li>Roles: viewer (read), analyst (review evidence, ingest), admin. Errors are <code>{"error": {"status": …, "message": …}}</code>.</li>
+</ul>
+<h2>Operations</h2>
+<ul>{% for op in ops %}<li><a href="#{{ op.anchor }}"><code>{{ op.method }} {{ op.path }}</code></a> — {{ op.summary }}</li>{% endfor %}</ul>
+{% for op in ops %}
+<section id="{{ op.anchor }}">
+<h3><code>{{ op.method }} {{ op.path }}</code></h3>
+<p>{{ op.summary }}</p>{% if op.description and op.description != op.summary %}<p>{{ op.description }}</p>{% endif %}
+{% if op.params %}<table><caption>Parameters</caption><thead><tr><th>name</th><th>in</th><th>type</th><th>required</th><th>description</th></tr></thead><tbody>
+{% for p in op.params %}<tr><td><code>{{ p.name }}</code></td><td>{{ p.where }}</td><td>{{ p.type }}</td><td>{{ "yes" if p.required else "no" }}</td><td>{{ p.description }}</td></tr>{% endfor %}
+</tbody></table>{% endif %}
+{% if op.body %}<p>Request body: {{ op.body }}</p>{% endif %}
+<table><caption>Responses</caption><thead><tr><th>status</th><th>description</th><th>body</th></tr></thead><tbody>
+{% for r in op.responses %}<tr><td>{{ r.status }}</td><td>{{ r.description }}</td><td>{{ r.type }}</td></tr>{% endfor %}
+</tbody></table>
+</section>
+{% endfor %}
+<h2>Schemas</h2>
+{% for s in schemas %}<section id="schema-{{ s.name }}"><h3>{{ s.name }}</h3>{% if s.description %}<p>{{ s.description }}</p>{% endif %}
+<table><thead><tr><th>field</th><th>type</th><th>required</th><th>description</th></tr></thead><tbody>
+{% for f in s.fields %}<tr><td><code>{{ f.name }}</code></td><td>{{ f.type }}</td><td>{{ "yes" if f.required else "no" }}</td><td>{{ f.description }}</td></tr>{% endfor %}
+</tbody></table></section>{% endfor %}
+</main></body></html>
+""")
+
+
+def _type_of(schema: dict | None) -> str:
+    """A short human name for a JSON schema: ``integer``, ``list of EventOut``, ``date or null``."""
+    if not schema:
+        return "any"
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            return " or ".join(dict.fromkeys(_type_of(s) for s in schema[key]))
+    t = schema.get("type")
+    if t == "array":
+        return f"list of {_type_of(schema.get('items'))}"
+    if t == "object" and "additionalProperties" in schema and isinstance(schema["additionalProperties"], dict):
+        return f"map of {_type_of(schema['additionalProperties'])}"
+    if "enum" in schema:
+        return " | ".join(str(v) for v in schema["enum"])
+    if schema.get("format") in ("date", "date-time", "binary"):
+        return {"binary": "file"}.get(schema["format"], schema["format"])
+    return str(t or "any")
+
+
+def docs_context(openapi: dict[str, Any]) -> dict[str, Any]:
+    ops = []
+    for path, item in openapi.get("paths", {}).items():
+        for method, op in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            params = [
+                {"name": p["name"], "where": p.get("in", ""), "type": _type_of(p.get("schema")), "required": p.get("required", False),
+                 "description": p.get("description") or p.get("schema", {}).get("description", "")}
+                for p in op.get("parameters", [])
+            ]
+            body = ""
+            if "requestBody" in op:
+                content = op["requestBody"].get("content", {})
+                body = "; ".join(f"{ct}: {_type_of(c.get('schema'))}" for ct, c in content.items())
+            responses = []
+            for status, r in op.get("responses", {}).items():
+                content = r.get("content", {})
+                responses.append({"status": status, "description": r.get("description", ""),
+                                  "type": ", ".join(_type_of(c.get("schema")) for c in content.values())})
+            anchor = f"{method}-{path}".replace("/", "-").replace("{", "").replace("}", "").strip("-")
+            ops.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""), "description": op.get("description", ""),
+                        "params": params, "body": body, "responses": responses, "anchor": anchor})
+    schemas = []
+    for name, s in sorted(openapi.get("components", {}).get("schemas", {}).items()):
+        required = set(s.get("required", []))
+        fields = [{"name": k, "type": _type_of(v), "required": k in required, "description": v.get("description", "")}
+                  for k, v in s.get("properties", {}).items()]
+        schemas.append({"name": name, "description": s.get("description", ""), "fields": fields})
+    info = openapi.get("info", {})
+    return {"title": info.get("title", "API"), "version": info.get("version", ""), "description": info.get("description", ""),
+            "openapi_version": openapi.get("openapi", ""), "ops": ops, "schemas": schemas}
+
+
+# ----------------------------------------------------------------- the application
+
+
+def create_app(db_url: str | None = None, public_read: bool = False, agreements_dirs: list[Path] | None = None) -> FastAPI:
+    """The AccordWatch web application on the database ``db_url`` (default: as the CLI).
+
+    ``public_read`` lets anonymous users read pages and GET the API; writes
+    always need a login. ``agreements_dirs`` are extra folders of agreement files.
+    """
+    from ..store import Store
+    from .api import router as api_router
+
+    store = Store(db_url)
+    store.upgrade()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):  # noqa: ANN202
+        yield
+        store.close()
+
+    from .. import __version__
+
+    app = _App(
+        title="AccordWatch",
+        version=__version__,
+        description="Is a ceasefire or peace agreement being carried out? Agreements as provisions, events from dated "
+                    "reports, status for any date (as_of) and state of knowledge (known_at).",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    app.state.settings = Settings(db_url=db_url, public_read=public_read, agreements_dirs=[Path(p) for p in (agreements_dirs or [])])
+    app.state.serializer = auth.serializer(auth.web_secret(store))
+    app.state.throttle = auth.LoginThrottle()
+    install_error_handlers(app)
+
+    if STATIC_DIR.is_dir():
+        from fastapi.staticfiles import StaticFiles
+
+        app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    app.include_router(api_router, prefix=API_PREFIX)
+
+    @app.get(f"{API_PREFIX}/docs", include_in_schema=False)
+    async def api_docs(request: Request) -> Response:
+        ctx = docs_context(app.openapi())
+        return HTMLResponse(DOCS_TEMPLATE.render(**ctx, openapi_url=f"{API_PREFIX}/openapi.json", prefix=API_PREFIX, stylesheet=_stylesheet()))
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> Response:
+        try:
+            ok = await run_in_threadpool(lambda: store.revision() == store.head())
+        except Exception:  # noqa: BLE001 - any database failure means not healthy
+            ok = False
+        return JSONResponse({"status": "ok" if ok else "database unavailable or not migrated"}, status_code=200 if ok else 503)
+
+    install_login_routes(app)
+
+    try:
+        from .pages import router as pages_router
+    except ImportError as exc:
+        if exc.name not in (f"{__package__}.pages",):
+            raise
+        pages_router = None
+    if pages_router is not None:
+        app.include_router(pages_router, include_in_schema=False)
+    else:
+        @app.get("/", include_in_schema=False)
+        async def home() -> Response:
+            return RedirectResponse(f"{API_PREFIX}/docs", status_code=303)
+
+    return app

@@ -377,8 +377,8 @@ async def review_decide(request: Request, user: User = Analyst) -> HTMLResponse:
     todo: list[tuple[int, int | None, str, str | None]] = []
     try:
         if form.get("single"):
-            ident, version, decision = str(form.get("single")).rsplit(":", 2)[0:1] + str(form.get("single")).split(":")[1:2] + [str(form.get("single")).rsplit(":", 1)[1]]  # noqa: E501
-            eid, ver = int(ident), int(version) if version else None
+            choice, _, decision = str(form.get("single")).rpartition(":")  # "id:version:decision"
+            eid, ver = _parse_choice(choice)
             note = str(form.get(f"note-{eid}") or "").strip() or None
             todo.append((eid, ver, decision, note))
         elif form.get("bulk"):
@@ -393,7 +393,7 @@ async def review_decide(request: Request, user: User = Analyst) -> HTMLResponse:
         else:
             problems.append("Nothing to do: press Accept or Reject on a row, or select rows and use the buttons below the table.")
     except ValueError:
-        return _guarded(request, lambda: error_page(request, 400, "The form was not understood (bad evidence id or version); reload the review page and try again."))
+        return error_page(request, 400, "The form was not understood (bad evidence id or version); reload the review page and try again.")
     if any(d not in ("accepted", "rejected") for _, _, d, _ in todo):
         return error_page(request, 400, "A decision must be 'accepted' or 'rejected'.")
 
