@@ -311,6 +311,8 @@ def ingest(
     max_bytes: MaxBytesOpt = "20MB",
     near_dup_threshold: ThresholdOpt = 0.8,
     batch_size: BatchOpt = 50,
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Extract on a new local Dask cluster of N processes; writes stay in this process, in input order.", min=1)] = None,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Extract on an existing Dask cluster, e.g. tcp://10.0.0.5:8786.")] = None,
 ) -> None:
     """Read reports, extract their events, link them to provisions, store everything.
 
@@ -327,19 +329,28 @@ def ingest(
     def body():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        from .ingest import Ingestor, iter_items
+        import contextlib
 
+        from .ingest import Ingestor, extracted_items, iter_items
+
+        if workers is not None and scheduler:
+            raise AccordWatchError("give --workers N (a new local cluster) or --scheduler URL (an existing one), not both")
         default_date = _date(date, "--date")
         limit = _size(max_bytes)
         threshold = _threshold(near_dup_threshold)
         ags = list(services.agreements(_extra()).values())
-        with _store() as store:
+        with _store() as store, contextlib.ExitStack() as stack:
+            client = None
+            if workers is not None or scheduler:
+                from .distributed import cluster_client
+
+                client = stack.enter_context(cluster_client(workers=workers, scheduler=scheduler))
             ing = Ingestor(store, ags, batch_size=batch_size, near_dup_threshold=threshold)
             show = not quiet and fmt == IngestFmt.table and err.is_terminal
             with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[last]}"), TimeElapsedColumn(), console=err, disable=not show, transient=True) as prog:
                 task = prog.add_task("ingest", total=None, last="")
-                for item in iter_items(paths, default_date, max_bytes=limit):
-                    ing.add(item)
+                for item, extracted in extracted_items(store, iter_items(paths, default_date, max_bytes=limit), ags, client):
+                    ing.add(item, extracted)
                     prog.update(task, advance=1, last=item.origin.rsplit("/", 1)[-1][:40])
                 ing.flush()
         summary = ing.summary

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 NUM_PERM = 128
 THRESHOLD = 0.8
 SHINGLE = 5
+SCHEME = "affine32"  # datasketch >= 2: 32-bit hash values, stored as 4 little-endian bytes each
 
 _WORD = re.compile(r"\w+")
 
@@ -52,31 +53,34 @@ def minhash(text: str, num_perm: int = NUM_PERM):  # type: ignore[no-untyped-def
     if not sh:
         return None
     perms = _PERMUTATIONS.get(num_perm)
-    m = MinHash(num_perm=num_perm, permutations=perms) if perms is not None else MinHash(num_perm=num_perm)
+    if perms is not None:
+        m = MinHash(num_perm=num_perm, permutations=perms, scheme=SCHEME)
+    else:
+        m = MinHash(num_perm=num_perm, scheme=SCHEME)
     _PERMUTATIONS.setdefault(num_perm, m.permutations)
     m.update_batch(sorted(sh))
     return m
 
 
 def to_bytes(m) -> bytes:  # type: ignore[no-untyped-def]
-    """A signature as bytes (little-endian uint64 per permutation)."""
+    """A signature as bytes (little-endian uint32 per permutation)."""
     import numpy as np
 
-    return np.asarray(m.hashvalues, dtype="<u8").tobytes()
+    return np.asarray(m.hashvalues, dtype="<u4").tobytes()
 
 
 def from_bytes(data: bytes, num_perm: int):  # type: ignore[no-untyped-def]
     import numpy as np
     from datasketch import MinHash
 
-    values = np.frombuffer(data, dtype="<u8").astype(np.uint64)
+    values = np.frombuffer(data, dtype="<u4").astype(np.uint32)
     if len(values) != num_perm:
         raise ValueError(f"signature has {len(values)} values, expected {num_perm}")
     perms = _PERMUTATIONS.get(num_perm)
     if perms is None:
-        perms = MinHash(num_perm=num_perm).permutations
+        perms = MinHash(num_perm=num_perm, scheme=SCHEME).permutations
         _PERMUTATIONS[num_perm] = perms
-    return MinHash(num_perm=num_perm, hashvalues=values, permutations=perms)
+    return MinHash(num_perm=num_perm, hashvalues=values, permutations=perms, scheme=SCHEME)
 
 
 @dataclass(frozen=True)

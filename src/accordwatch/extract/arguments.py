@@ -24,9 +24,9 @@ QUANTITY = re.compile(
 # "from X" marks an origin: not where a deployment or return happens.
 ORIGIN = re.compile(r"\bfrom\s+(?:the\s+)?(?:village of\s+|town of\s+|city of\s+)?$", re.IGNORECASE)
 ORIGIN_LIST = re.compile(r"\bfrom\b[^.;]{0,60}$", re.IGNORECASE)
-ANAPHOR = re.compile(r"\b(?:the|this|that|its|the same) (?:district|region|area|territory)\b|\bits (?:residents|inhabitants)\b", re.IGNORECASE)
+ANAPHOR = re.compile(r"\b(?:the|this|that|its|the same) (?:district|region|area|territory)\b(?! of\b)|\bits (?:residents|inhabitants)\b", re.IGNORECASE)
 REPORTING = re.compile(
-    r"\b(?:said|says|announced|reported|told|stated|confirmed|added|wrote|briefing|statement|address)\b[^.;]{0,40}$",
+    r"\b(?:said|says|announced|reported|told|stated|confirmed|added|wrote|briefing|statement|address|agreed|decided|promised|pledged)\b[^.;]{0,40}$",
     re.IGNORECASE,
 )
 
@@ -49,7 +49,7 @@ def day_timexes(timexes: list, lo: int, hi: int) -> list:
     return [t for t in timexes if t.start >= lo and t.end <= hi and t.date is not None and t.precision in ("day", "time")]
 
 
-def pick_date(timexes: list, lo: int, hi: int, trig_start: int, trig_end: int, text: str, *, allow_reporting: bool, skip: set | frozenset = frozenset()) -> tuple[object | None, bool]:
+def pick_date(timexes: list, lo: int, hi: int, trig_start: int, trig_end: int, text: str, *, allow_reporting: bool, skip: set | frozenset = frozenset(), nearest: bool = False) -> tuple[object | None, bool]:
     """The timex that dates an event in [lo, hi): prefer the right side, nearest first.
 
     Returns (timex or None, whether the clause had a vague/month date that
@@ -62,6 +62,8 @@ def pick_date(timexes: list, lo: int, hi: int, trig_start: int, trig_end: int, t
         days = [t for t in days if not REPORTING.search(text[max(lo, t.start - 50) : t.start])]
     if not days:
         return None, vague
+    if nearest:
+        return min(days, key=lambda t: min(abs(t.start - trig_end), abs(trig_start - t.end))), vague
     right = [t for t in days if t.start >= trig_end]
     left = [t for t in days if t.end <= trig_start]
     if right:
@@ -70,7 +72,7 @@ def pick_date(timexes: list, lo: int, hi: int, trig_start: int, trig_end: int, t
 
 
 SPEAKER_SEAT = re.compile(r"\b(?:ministry|government|officials?|spokes(?:man|woman|person)|office|command|authorities|briefing|talks|reporters|presidency)\s+in\s+$", re.IGNORECASE)
-LOCATIVE = re.compile(r"\b(?:in|into|inside|across|throughout|within|at|near|on|over|around|of)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
+LOCATIVE = re.compile(r"\b(?:in|into|inside|across|throughout|within|at|near|on|over|around)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
 LEAVING = re.compile(r"\b(?:from|out of|leave|left|leaving)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
 
 

@@ -22,7 +22,7 @@ I = re.IGNORECASE
 PARTY = r"(?P<party>[^.;]{0,60}?)"
 
 REQUEST = [
-    re.compile(r"(?P<who>.{0,40}?)\b(?:made (?:this|the|a) request|asked (?:for|to)|had asked|requested|appealed|sought)\b", I),
+    re.compile(r"(?P<who>.{0,40}?)\b(?:made (?:this|the|a) request|asked (?:for|to)|had asked|requested(?! by)|appealed|sought)\b", I),
     re.compile(r"\b(?:at the request of|at (?P<poss>\w+)'s request|requested by|on the request of)\b", I),
     re.compile(r"\b(?:the )?(?:appeal|request) (?:of|from) (?:the )?", I),
     re.compile(r"\b(?:argued|pressed|pushed|lobbied) for\b", I),
@@ -33,7 +33,7 @@ GRANT = re.compile(
 )
 GRANT_PASSIVE = re.compile(r"\b(?:agreed|granted|approved|accepted|decided) (?:jointly )?(?:by|with)\b", I)
 VIA = re.compile(
-    r"\b(?:passing it (?:on )?(?:through|via)|through the mediation of|mediated by|via|through|passed (?:the request|it) on to|conveyed (?:to [^.;]{0,60}? )?by|brokered by|relayed by)\b",
+    r"\b(?:passing it (?:on )?(?:through|via)|through the mediation of|mediated by|via|through|conveyed (?:to [^.;]{0,60}? )?by|brokered by|relayed by)\b",
     I,
 )
 VIA_SUBJECT = re.compile(r"\b(?:passed the request on|passed on the request|conveyed the request|relayed the request|passed it on)\b", I)

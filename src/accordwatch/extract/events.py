@@ -69,11 +69,33 @@ def _agent(doc: Doc, sent, lo: int, hi: int, trig_start: int, trig_end: int) -> 
     return agent, recipient
 
 
-def _previous_district(doc: Doc, pos: int, limit_sentences: int = 3) -> list:
+def _previous_district(doc: Doc, pos: int, limit_sentences: int = 6, kinds: tuple[str, ...] = ("district",), n: int = 1) -> list:
+    """The district (or other place kind) an anaphor ("the district", "its residents") refers to:
+    among those mentioned in the previous sentences, the one the report mentions most."""
     si = doc.sentence_index(pos)
     lo = doc.sentences[max(0, si - limit_sentences)].start
-    prev = [p for p in doc.places if lo <= p.start < pos and p.kind in A.DISTRICT_KINDS | {"town", "city"}]
-    return prev[-1:] if prev else []
+    prev = [p for p in doc.places if lo <= p.start < pos and p.kind in kinds]
+    if not prev and kinds == ("district",):
+        prev = [p for p in doc.places if lo <= p.start < pos and p.kind in ("town", "city")]
+    if not prev:
+        return []
+    if n > 1:
+        out = []
+        for p in reversed(prev):
+            if p.name not in [q.name for q in out]:
+                out.insert(0, p)
+            if len(out) == n:
+                break
+        return out
+    freq: dict[str, int] = {}
+    for p in doc.places:
+        freq[p.name] = freq.get(p.name, 0) + 1
+    best = max(prev, key=lambda p: (freq.get(p.name, 0), p.start))
+    return [best]
+
+
+_N_VILLAGES = re.compile(r"\bthe (two|three|four|both) (villages|towns)\b|\bthe (village|town)\b", re.IGNORECASE)
+_CORRIDOR = re.compile(r"\bthe corridor\b", re.IGNORECASE)
 
 
 def _schedule_pairs(doc: Doc, sent, lo: int, hi: int, trig_end: int, trig_start: int | None = None) -> list[tuple[object, object]]:
@@ -162,21 +184,31 @@ def build_events(doc: Doc) -> None:
                 )
             continue
         allow_reporting = mod in (Modality.OCCURRED, Modality.ONGOING)
-        skip = frozenset() if trig.type == EventType.SIGN else doc.name_dates
-        tx, vague = A.pick_date(doc.timexes, sent.start + lo, sent.start + hi, trig.start, trig.end, doc.text, allow_reporting=allow_reporting, skip=skip)
+        skip = doc.name_dates
+        if trig.type == EventType.SIGN:
+            skip = frozenset(x for x in doc.name_dates if not (0 <= trig.start - x <= 40))
+        tx, vague = A.pick_date(doc.timexes, sent.start + lo, sent.start + hi, trig.start, trig.end, doc.text, allow_reporting=allow_reporting, skip=skip,
+                                nearest=trig.type == EventType.SIGN)
         if tx is None and not vague and trig.type != EventType.SIGN and mod in (Modality.OCCURRED, Modality.ONGOING, Modality.CANCELLED, Modality.POSTPONED):
             tx, _ = A.pick_date(doc.timexes, sent.start, sent.end, trig.start, trig.end, doc.text, allow_reporting=True, skip=skip)
         if res.date_negated:
             tx = None
+        vague_date = tx is None and vague
         # ongoing "since D": the start date
         places = A.places_in(doc.places, sent.start + lo, sent.start + hi, doc.text, trig.type)
-        if not places:
+        if not places and sum(1 for t in doc.triggers if t.sentence == trig.sentence and t.type != EventType.DEADLINE_CHANGE) == 1:
             places = A.places_in(doc.places, sent.start, sent.end, doc.text, trig.type)
         if trig.type in (EventType.HANDOVER, EventType.WITHDRAWAL, EventType.EVACUATION, EventType.DEPLOYMENT, EventType.RETURN):
             clause_text = sent.text[lo:hi]
             has_district = any(p.kind == "district" for p in places)
-            if (not places or not has_district) and A.ANAPHOR.search(clause_text if places else sent.text):
+            if (not places or (trig.type in (EventType.HANDOVER, EventType.WITHDRAWAL) and not has_district)) and A.ANAPHOR.search(clause_text if places else sent.text):
                 places = _previous_district(doc, trig.start) or places
+            mv = _N_VILLAGES.search(clause_text)
+            if mv and not any(p.kind in ("village", "town") for p in places):
+                n = {"two": 2, "three": 3, "four": 4, "both": 2}.get((mv.group(1) or "").lower(), 1)
+                places = _previous_district(doc, trig.start, kinds=("village", "town"), n=n) or places
+            if _CORRIDOR.search(clause_text) and not any(p.kind == "corridor" for p in places):
+                places = places + _previous_district(doc, trig.start, kinds=("corridor",))
         names = A.unique_names(places)
         if trig.type == EventType.HANDOVER:
             if not names and re.match(r"(?i)the$", sent.text[max(0, ts - 4) : ts].strip() or "x") and re.match(r"(?i)hand-?over|transfer", trig.text):
@@ -192,8 +224,9 @@ def build_events(doc: Doc) -> None:
                               confidence=_confidence(trig.confidence, places, tx, agent), date_precision=getattr(tx, "precision", None), **base)
                     )
                 continue
-        if trig.type == EventType.EXCHANGE and agent is None:
-            agent = None
+        if trig.type == EventType.RETURN and mod == Modality.OCCURRED and q and re.match(r"(?i)(?:more than|over|some|about|nearly|almost|at least)\b", q) \
+                and re.search(r"\b(?:have|has|had)\s+(?:\w+\s+)?$", sent.text[max(0, ts - 20) : ts]):
+            mod = Modality.ONGOING  # a cumulative total is a process under way
         doc.events.append(
             Event(
                 type=trig.type,
@@ -204,7 +237,7 @@ def build_events(doc: Doc) -> None:
                 recipient=recipient,
                 quantity=q,
                 confidence=_confidence(trig.confidence, places, tx, agent),
-                date_precision=getattr(tx, "precision", None),
+                date_precision="vague" if vague_date else getattr(tx, "precision", None),
                 **base,
             )
         )

@@ -18,6 +18,7 @@ RANK = {
     Modality.ONGOING: 2,
     Modality.PLANNED: 1,
 }
+BOUNDED = frozenset({EventType.DEPLOYMENT, EventType.HANDOVER, EventType.WITHDRAWAL, EventType.EVACUATION, EventType.DISARMAMENT, EventType.CEASEFIRE})
 FIELDS = ("agent", "recipient", "quantity", "subject", "old_date", "new_date", "requested_by", "granted_by", "via", "reason")
 
 
@@ -43,8 +44,17 @@ def _can_merge(a: Event, b: Event) -> bool:
         return True  # same action on the same day: modalities merge by rank
     if a.date is None and b.date is None:
         return a.modality == b.modality or {a.modality, b.modality} <= {Modality.ONGOING, Modality.OCCURRED}
-    # one dated, one not: the same action only when the modality agrees
-    return a.modality == b.modality
+    # one dated, one not
+    undated = a if a.date is None else b
+    dated = b if undated is a else a
+    if undated.date_precision == "vague":
+        return False  # "last month" is known to be another time than the dated one
+    if a.modality == b.modality:
+        return True
+    # a bounded operation and its plan are one event
+    if a.type in BOUNDED and undated.modality == Modality.PLANNED and dated.modality in (Modality.OCCURRED, Modality.ONGOING):
+        return True
+    return False
 
 
 def _absorb(keep: Event, other: Event) -> None:

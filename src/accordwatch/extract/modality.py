@@ -18,7 +18,7 @@ _BOUNDARY = re.compile(
 )
 
 NEGATION = re.compile(
-    r"\b(?:not|n't|never|no|nor|without|ruled out|rule out|rules out|neither|none)\b", re.IGNORECASE
+    r"\b(?:not|n't|never|no|nor|without|ruled out|rule out|rules out|neither|none|excluded from|exempt from)\b", re.IGNORECASE
 )
 NOT_YET = re.compile(
     r"\b(?:not yet|yet to|so far|still|no (?:new )?(?:date|deadline|timetable)|sets? no date|given no (?:date|timetable)|gave no (?:new )?date|has not been acted on|not been acted on|no prisoners? .{0,30}so far)\b",
@@ -38,7 +38,7 @@ PAST_PLAN = re.compile(
 POSTPONED = re.compile(r"\b(?:postponed|put off|delayed|pushed back|push(?:ed)? (?:\w+ ){0,3}back|deferred)\b", re.IGNORECASE)
 CONTRAST_MISS = re.compile(r"\bbut\b.{0,80}\b(?:postpon|delay|push|put off|not|never|moved)", re.IGNORECASE)
 ONGOING = re.compile(
-    r"\b(?:began|begun|begin(?:s|ning)?|started|starts|start(?:ing)? to|under way|underway|continu(?:e|es|ed|ing)|remains|still|following the implementation|in the process of|gradually)\b",
+    r"\b(?:began|begun|begin(?:s|ning)?|started|starts|start(?:ing)? to|under way|underway|continu(?:e|es|ed|ing)|remains|still|following the implementation|in the process of|gradually|(?:have|has|had) been \w+ing)\b",
     re.IGNORECASE,
 )
 PLANNED = re.compile(
@@ -59,7 +59,7 @@ PRESENT_PASSIVE = re.compile(r"\b(?:is|are)\s+(?:\w+ly\s+)?\w+(?:ed|en)\s+by\b",
 FINITE_PAST = re.compile(r"\b(?:was|were|took place|happened|went ahead|passed|began|ended|finished|completed|had|has been|have been|came|started)\b", re.IGNORECASE)
 VERB_NEGATION = re.compile(r"\b(?:not|n't|never)\b", re.IGNORECASE)
 AS_PLANNED = re.compile(r"\b(?:(?:later|earlier|sooner) than (?:first |originally )?(?:planned|scheduled|agreed|expected)|as (?:first |originally )?(?:planned|scheduled|agreed))\b", re.IGNORECASE)
-PARTICIPLE_AFTER_PAST = re.compile(r"\b(?:\w+ed|withdrew|took|came|went|rode|drove|fell)\b[^.;]{3,}?,\s+(?:\w+\s+){0,2}?(?:completing|taking|finishing|bringing|ending|leaving|handing|returning)(?:\s+\w+){0,1}\s*$", re.IGNORECASE)
+PARTICIPLE_AFTER_PAST = re.compile(r"\b(?:\w+ed|withdrew|took|came|went|rode|drove|fell)\b[^.;]{3,}?,\s+(?:\w+\s+){0,2}?(?:completing|taking|finishing|bringing|ending|leaving|handing|returning)(?:\s+\w+){0,2}\s*$", re.IGNORECASE)
 HYPOTHETICAL = re.compile(r"\b(?:if|unless|would only|provided that|in case|whether)\b", re.IGNORECASE)
 SINCE = re.compile(r"\bsince\b", re.IGNORECASE)
 FUTURE_ONLY = re.compile(r"\b(?:will|shall|is to|are to|due to|expected to|set to|to be)\b", re.IGNORECASE)
@@ -147,9 +147,9 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult("ongoing", "since-perfect")
     if ONGOING.search(near_left) or ONGOING.search(trig):
         return ModalityResult("ongoing", "ongoing")
-    if PAST_VERB.search(trig) and not PLANNED.search(near_left) and not nominal:
+    if PAST_VERB.search(trig) and not PLANNED.search(near_left) and not PLANNED.search(trig) and not nominal:
         return ModalityResult("occurred", "past-trigger")
-    if PARTICIPLE_AFTER_PAST.search(sentence[:start]) and not PLANNED.search(left_only):
+    if PARTICIPLE_AFTER_PAST.search(sentence[:end]) and not PLANNED.search(left_only):
         # "Troops entered X on Tuesday, completing the return of ..." / ", taking back ..."
         return ModalityResult("occurred", "participle-after-past")
     if PLANNED.search(near_left):

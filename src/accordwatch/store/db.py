@@ -44,6 +44,7 @@ from .tables import (
     QuarantineRow,
     ReportCopyRow,
     ReportRow,
+    ReportSignatureRow,
     ReviewLogRow,
     UserRow,
     utcnow,
@@ -534,7 +535,7 @@ class Store:
                 story = other.story_id if other.story_id is not None else other.id
         new.story_id = story if story is not None else new.id
         if b.signature is not None:
-            s.add(ReportSignatureRow(report_id=new.id, num_perm=b.num_perm or len(b.signature) // 8, signature=b.signature))
+            s.add(ReportSignatureRow(report_id=new.id, num_perm=b.num_perm or len(b.signature) // 4, signature=b.signature))
         s.flush()
         n_ev, n_link = self._add_events_links(s, new.id, b)
         return BundleResult(new.id, True, n_ev, n_link, new.story_id, digest)

@@ -249,6 +249,7 @@ class IngestOut(BaseModel):
     seen: int
     new: int
     duplicates: int
+    near_duplicates: int = Field(0, description="New reports that joined the story of an earlier, similar report.")
     quarantined: int
     events: int
     evidence: int
@@ -498,6 +499,13 @@ def items_from_upload(filename: str | None, raw: bytes, default_date: dt.date | 
     if len(raw) > ingest.MAX_BYTES:
         yield ingest.Item(origin, error="too-large", detail=f"{origin}: {len(raw):,} bytes is larger than {ingest.MAX_BYTES:,}; split it into one report per file or JSON line")
         return
+    try:
+        from ..sources import content_items
+    except ImportError:  # older ingest: read it back from a temporary file
+        content_items = None
+    if content_items is not None:
+        yield from content_items(origin, raw, name, default_date, ingest.MAX_BYTES)
+        return
     with tempfile.TemporaryDirectory(prefix="accordwatch-upload-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(raw)
@@ -505,10 +513,8 @@ def items_from_upload(filename: str | None, raw: bytes, default_date: dt.date | 
         for item in ingest.iter_file(path, default_date):
             if item.origin.startswith(prefix):
                 item.origin = origin + item.origin[len(prefix):]
-            for attr in ("detail",):
-                value = getattr(item, attr, None)
-                if isinstance(value, str):
-                    setattr(item, attr, value.replace(prefix, origin))
+            if isinstance(item.detail, str):
+                item.detail = item.detail.replace(prefix, origin)
             yield item
 
 

@@ -103,11 +103,31 @@ def error_response(request: Request, status: int, message: str, headers: dict | 
         if current is not None:
             body["current"] = current
         return JSONResponse({"error": body}, status_code=status, headers=headers)
+    pages = _pages_module()
+    if pages is not None and hasattr(pages, "error_page"):
+        try:
+            response = pages.error_page(request, status, message)
+            for k, v in (headers or {}).items():
+                response.headers[k] = v
+            return response
+        except Exception:  # noqa: BLE001 - fall back to the plain page below
+            pass
     page = (
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>AccordWatch: {s}</title></head>"
         "<body><main><h1>{s}</h1><p>{m}</p><p><a href=\"/\">AccordWatch</a></p></main></body></html>"
     ).format(s=status, m=html.escape(message))
     return HTMLResponse(page, status_code=status, headers=headers)
+
+
+def _pages_module():  # noqa: ANN202
+    """``accordwatch.web.pages`` when the dashboard is installed, else None."""
+    try:
+        from . import pages
+    except ImportError as exc:
+        if exc.name != f"{__package__}.pages":
+            raise
+        return None
+    return pages
 
 
 def _status_for(exc: AccordWatchError) -> int:
@@ -215,13 +235,12 @@ def render_login(request: Request, status: int = 200, error: str | None = None, 
     token = secrets.token_urlsafe(24)
     ctx = {"request": request, "error": error, "next": auth.safe_next(next_url), "csrf_token": token, "username": username,
            "user": None, "title": "Log in", "stylesheet": _stylesheet()}
-    if (TEMPLATES_DIR / "login.html").is_file():
-        templates = getattr(request.app.state, "templates", None)
-        if templates is None:
-            from fastapi.templating import Jinja2Templates
-
-            templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
-        response: Response = templates.TemplateResponse(request, "login.html", ctx, status_code=status, headers=headers)
+    pages = _pages_module()
+    if pages is not None and (TEMPLATES_DIR / "login.html").is_file():
+        page_ctx = {k: v for k, v in ctx.items() if k not in ("request", "user")}
+        response: Response = pages.render(request, "login.html", status_code=status, **page_ctx)
+        for k, v in (headers or {}).items():
+            response.headers[k] = v
     else:
         response = HTMLResponse(LOGIN_TEMPLATE.render(**ctx), status_code=status, headers=headers)
     response.set_cookie(auth.LOGIN_CSRF_COOKIE, token, max_age=3600, path="/login", httponly=True, samesite="strict",
@@ -431,12 +450,8 @@ def create_app(db_url: str | None = None, public_read: bool = False, agreements_
 
     install_login_routes(app)
 
-    try:
-        from .pages import router as pages_router
-    except ImportError as exc:
-        if exc.name not in (f"{__package__}.pages",):
-            raise
-        pages_router = None
+    pages = _pages_module()
+    pages_router = getattr(pages, "router", None)
     if pages_router is not None:
         app.include_router(pages_router, include_in_schema=False)
     else:

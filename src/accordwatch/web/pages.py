@@ -441,6 +441,7 @@ def _ingest(request: Request, uploads: list[tuple[str | None, bytes]], default_d
     rows: list[dict[str, Any]] = []
     for filename, raw in uploads:
         for item in items_from_upload(filename, raw, default_date):
+            near = getattr(summary, "near_duplicates", 0)
             before = (summary.new, summary.duplicates, summary.quarantined, len(summary.report_ids), summary.events, summary.evidence)
             process_item(store, item, ags, summary)
             new, dup, quar, nids, nev, nevid = before
@@ -449,7 +450,7 @@ def _ingest(request: Request, uploads: list[tuple[str | None, bytes]], default_d
                 q = summary.quarantine[-1] if summary.quarantine and summary.quarantine[-1]["source"] == item.origin else {}
                 row.update(outcome="quarantined", reason=q.get("reason") or "extraction-failed", detail=q.get("detail"))
             elif summary.new > new:
-                row.update(outcome="new")
+                row.update(outcome="new", near_duplicate=getattr(summary, "near_duplicates", 0) > near)
             else:
                 row.update(outcome="duplicate")
             if len(summary.report_ids) > nids:
