@@ -16,10 +16,10 @@ def dump(url: str) -> dict[str, list[tuple]]:
             hashes = dict(c.execute(text("SELECT id, content_hash FROM reports")).all())
             out: dict[str, list[tuple]] = {}
             out["reports"] = sorted(
-                tuple(r) for r in c.execute(text("SELECT content_hash, published, title, url, path, source, language FROM reports"))
+                _s(r) for r in c.execute(text("SELECT content_hash, published, title, url, path, source, language FROM reports"))
             )
             out["copies"] = sorted(
-                (hashes[r[0]],) + tuple(r[1:]) for r in c.execute(text("SELECT report_id, path, url, source FROM report_copies"))
+                (hashes[r[0]],) + _s(r[1:]) for r in c.execute(text("SELECT report_id, path, url, source FROM report_copies"))
             )
             cols = [k for k in c.execute(text("SELECT * FROM events LIMIT 0")).keys() if k not in SKIP]
             ev_key: dict[int, tuple] = {}
@@ -30,10 +30,10 @@ def dump(url: str) -> dict[str, list[tuple]]:
                 rows.append(key)
             out["events"] = sorted(rows)
             out["evidence"] = sorted(
-                ev_key[r[0]] + tuple(r[1:])
+                ev_key[r[0]] + _s(r[1:])
                 for r in c.execute(text("SELECT event_id, agreement_id, provision_id, relation, state FROM evidence"))
             )
-            out["quarantine"] = sorted(tuple(r) for r in c.execute(text("SELECT source, reason, content_hash FROM quarantine")))
+            out["quarantine"] = sorted(_s(r) for r in c.execute(text("SELECT source, reason, content_hash FROM quarantine")))
             return out
     finally:
         engine.dispose()
@@ -41,3 +41,8 @@ def dump(url: str) -> dict[str, list[tuple]]:
 
 def _q(name: str) -> str:
     return f'"{name}"'
+
+
+def _s(row) -> tuple:
+    """Values as text: SQLite and PostgreSQL return dates, floats and bytes differently."""
+    return tuple(None if v is None else str(v) for v in row)

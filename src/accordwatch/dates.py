@@ -180,6 +180,8 @@ def _cues(rx: re.Pattern, window: str) -> list[re.Match]:
 
 def _local_tense(text: str, start: int, end: int, default: str) -> str:
     before = text[max(0, start - 60) : start]
+    if re.search(r"\b(?:had been|was|were) (?:due|supposed|scheduled|set|expected|meant)\b[^;]{0,45}$", before, I):
+        return "past"  # a plan that was due: its date lies in the past of the report
     if _FORWARD_SIGNAL.search(before):
         return "future"
     if _DEADLINE_SIGNAL.search(before):

@@ -9,6 +9,7 @@ provision. The relation follows from the event's modality.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -95,6 +96,41 @@ def agreement_scores(events: list[Event], published: dt.date, agreements: Iterab
     return scores
 
 
+_NUMBER = re.compile(r"(?<![\d,.])(?:\d{1,3}(?:,\d{3})+|\d{3,})(?!\d|[,.]\d)")
+_YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
+
+
+def _keyword_hits(sentence: str, p: Provision) -> int:
+    """How many of the provision's keywords the sentence mentions (word-start match,
+    so 'withdraw' finds 'withdrawal' and 'Israeli' counts for 'Israeli troops')."""
+    folded = sentence.casefold()
+    hits = 0
+    for kw in p.keywords:
+        k = _fold(kw)
+        if k and re.search(r"(?<!\w)" + re.escape(k), folded):
+            hits += 1
+    return hits
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", "") for n in _NUMBER.findall(text) if not _YEAR.match(n.replace(",", ""))}
+
+
+def _number_match(e: Event, p: Provision) -> bool:
+    """The event's sentence repeats a number of the provision ('8,600', '5,000')."""
+    mine = _numbers(" ".join(x for x in (e.quantity, e.sentence) if x))
+    return bool(mine and mine & _numbers(" ".join(x for x in (p.quantity, p.text) if x) + " " + " ".join(p.keywords)))
+
+
+def _text_bonus(e: Event, p: Provision) -> float:
+    """A small tie-breaker from the sentence: keywords and numbers of the provision.
+    Kept below one place or subject match, so it only decides between otherwise equal candidates."""
+    bonus = 0.25 * min(_keyword_hits(e.sentence or "", p), 3)
+    if _number_match(e, p):
+        bonus += 0.5
+    return bonus
+
+
 def _kind_ok(e: Event, p: Provision) -> bool:
     if e.type == EventType.DEADLINE_CHANGE:
         return True
@@ -146,8 +182,14 @@ def link_events(events: list[Event], published: dt.date, agreements: Iterable[Ag
                         continue
                     score += 2.0
                 elif pplaces and not eplaces:
-                    # no place named: only when this provision is the only one of its kind
-                    if len(same_kind) > 1 and e.type != EventType.DEADLINE_CHANGE:
+                    # no place named: only when this provision is the only one of its kind,
+                    # or when the sentence names one of its keywords (or numbers)
+                    if (
+                        len(same_kind) > 1
+                        and e.type != EventType.DEADLINE_CHANGE
+                        and not _keyword_hits(e.sentence or "", p)
+                        and not _number_match(e, p)
+                    ):
                         continue
                     score += 0.2
                 obligors = {_fold(x) for x in p.obligor + p.beneficiary}
@@ -163,6 +205,9 @@ def link_events(events: list[Event], published: dt.date, agreements: Iterable[Ag
                     score += fit
                 if e.modality == Modality.OCCURRED and e.date and e.date < a.signed:
                     continue
+                score += _text_bonus(e, p)
+                if agents & obligors:
+                    score += 0.25  # the event's agent is the provision's obligor (or beneficiary)
                 cands.append((score, p))
             if not cands:
                 continue

@@ -25,7 +25,7 @@ REQUEST = [
     re.compile(r"(?P<who>.{0,40}?)\b(?:made (?:this|the|a) request|asked (?:for|to)|had asked|requested(?! by)|appealed|sought)\b", I),
     re.compile(r"\b(?:at the request of|at (?P<poss>\w+)'s request|requested by|on the request of)\b", I),
     re.compile(r"\b(?:the )?(?:appeal|request) (?:of|from) (?:the )?", I),
-    re.compile(r"\b(?:argued|pressed|pushed|lobbied) for\b", I),
+    re.compile(r"(?P<who>.{0,60}?)\b(?:who )?(?:had )?(?:argued|pressed|pushed|lobbied|called) for\b(?=[^.;]{0,40}\b(?:extension|delay|postponement|more time|extra))", I),
 ]
 GRANT = re.compile(
     r"\b(?:agreed(?! to stop)|granted|grants|accepted|approved|decided|consented|allowed|gave|acceded)\b|\bwho granted\b|\bagreed jointly\b",
@@ -57,7 +57,7 @@ NEW_SIGNALS = ("until", "to", "till", "back to", "by", "through", "on")
 ANNOUNCE = re.compile(r"\b(?:announced|said|declared|agreed|decided|told|statement|address|briefing)\b", I)
 PRESENT_PERFECT_TRIGGER = re.compile(r"\b(?:has|have) been (?:postponed|extended|delayed|put off|pushed back|moved|renewed)\b", I)
 DURATION_CHANGE = re.compile(
-    r"\b(?P<n>(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|twenty|thirty|sixty|ninety|hundred|120|60|90))[- ](?P<unit>day|days|week|weeks|month|months)\b",
+    r"\b(?P<n>(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|twenty|thirty|sixty|ninety|hundred|120|60|90))[- ](?:(?:extra|more|additional|further)\s+)?(?P<unit>day|days|week|weeks|month|months)\b",
     I,
 )
 NEGATED_CHANGE = re.compile(
@@ -103,6 +103,18 @@ def _names(ps: list) -> list[str]:
     return out
 
 
+def _coordinated(doc: Doc, ps: list) -> list:
+    """The first party and those joined to it by 'and' / commas ("Turkey and the United Nations")."""
+    group = [ps[0]]
+    for p in ps[1:]:
+        gap = doc.text[group[-1].end : p.start]
+        if re.fullmatch(r"\s*(?:,|and|,\s*and|&)\s*(?:the\s+)?", gap, I):
+            group.append(p)
+        else:
+            break
+    return group
+
+
 def _duration_days(text: str) -> int | None:
     m = DURATION_CHANGE.search(text)
     if not m:
@@ -124,9 +136,9 @@ def _fill_parties(doc: Doc, f: Frame, s) -> None:
     base = s.start
     # via: "passing it through Moscow", "Putin passed the request on to Aliyev", "conveyed ... by Putin"
     for m in VIA.finditer(text):
-        ps = _parties_in(doc, base + m.end(), base + min(len(text), m.end() + 45))
+        ps = _parties_in(doc, base + m.end(), base + min(len(text), m.end() + 60))
         if ps:
-            for n in _names(ps[:1]):
+            for n in _names(_coordinated(doc, ps)):
                 if n not in f.via:
                     f.via.append(n)
     vs = VIA_SUBJECT.search(text)
@@ -147,7 +159,7 @@ def _fill_parties(doc: Doc, f: Frame, s) -> None:
         for m in rx.finditer(text):
             if "poss" in rx.groupindex and m.group("poss"):
                 ps = _parties_in(doc, base + m.start("poss"), base + m.end("poss"))
-            elif rx is REQUEST[0]:
+            elif rx is REQUEST[0] or rx is REQUEST[3]:
                 ps = _parties_in(doc, base + max(0, m.start() - 10), base + m.end())
                 ps = ps[-1:] if ps else []
             else:
@@ -221,20 +233,24 @@ def _frame_dates(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
                 f.new = t.date
                 f.used.add(t.start)
                 continue
-            if ANNOUNCE.search(doc.text[max(s.start, t.start - 60) : t.start]) and f.date is None and t.start not in f.used:
+            am = ANNOUNCE.search(doc.text[max(s.start, t.start - 60) : t.start])
+            if am and f.date is None and t.start not in f.used and not re.search(r"\b(?:would|will|not|to|until|by)\b", doc.text[max(s.start, t.start - 60) + am.end() : t.start], I):
                 f.date = t.date
 
 
 def _subject(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
-    """The action whose deadline moved: the nearest non-deadline event in the frame."""
+    """The action whose deadline moved: the nearest non-deadline event in the frame,
+    preferring one dated on the old or new date."""
     best = None
     best_d = None
     for e in doc.events:
-        if e.type == EventType.DEADLINE_CHANGE:
+        if e.type in (EventType.DEADLINE_CHANGE, EventType.SIGN):
             continue
         if not any(s.start <= (e.trigger_start or e.start) < s.end for s in sentences):
             continue
         d = abs((e.trigger_start or e.start) - trigger_abs)
+        if e.date is not None and e.date in (f.old, f.new):
+            d -= 100000
         if best is None or d < best_d:
             best, best_d = e, d
     if best is not None:
@@ -244,7 +260,9 @@ def _subject(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
     if not f.places:
         lo = min(s.start for s in sentences)
         hi = max(s.end for s in sentences)
-        ps = [p for p in doc.places if lo <= p.start < hi and p.kind in ("district", "city", "town", "village", "corridor", "region")]
+        kinds = ("district", "city", "town", "village", "corridor", "region", "sea", "river", "country")
+        ps = [p for p in doc.places if lo <= p.start < hi and p.kind in kinds and not (p.kind == "country" and not _is_location(doc, p))]
+        ps.sort(key=lambda p: (not (sentences[0].start <= p.start < sentences[0].end), p.start))
         f.places = [p.name for p in ps[:2]]
 
 
@@ -268,7 +286,18 @@ def build_deadline_frames(doc: Doc) -> None:
             _fill_parties(doc, f, fs)
         _frame_dates(doc, f, [s] + prev, trig.start)
         _subject(doc, f, [s] + prev, trig.start)
+        if re.match(r"(?i)put off|postponed|extended|delayed|pushed back", trig.text) and not re.search(r"\b(?:was|were|been|be|is|are)\s+$", doc.text[max(0, trig.start - 12) : trig.start], I):
+            subj = _parties_in(doc, s.start, trig.start)
+            if subj and subj[-1].party not in f.granted_by and trig.start - subj[-1].end < 60:
+                f.granted_by.append(subj[-1].party)
         dd = _duration_days(doc.text[trig.start - 40 : trig.end + 40]) or _duration_days(s.text)
+        if dd is None:
+            for fs in nxt[:2]:
+                m = re.search(r"\b(?:grace period|extra|more|additional|further|delay)\b", fs.text, I)
+                if m:
+                    dd = _duration_days(fs.text)
+                    if dd:
+                        break
         f.duration_days = dd
         if f.date is None and PRESENT_PERFECT_TRIGGER.search(s.text):
             f.date = doc.anchor
@@ -277,7 +306,8 @@ def build_deadline_frames(doc: Doc) -> None:
             for t in doc.timexes:
                 if s.start <= t.start < s.end and t.date and t.precision in ("day", "time") and t.start not in f.used:
                     before = doc.text[max(s.start, t.start - 70) : t.start]
-                    if ANNOUNCE.search(before) or re.search(r"\b(?:put off|postponed|extended)\b", before, I) or trig.end <= t.start < trig.end + 60 and (t.signal or "") == "on":
+                    if ANNOUNCE.search(before) or re.search(r"\b(?:put off|postponed|extended)\b", before, I) or trig.end <= t.start < trig.end + 60 and (t.signal or "") == "on" \
+                            or 0 <= trig.start - t.end <= 25:
                         f.date = t.date
                         break
         frames.append(f)
@@ -301,8 +331,10 @@ def build_deadline_frames(doc: Doc) -> None:
                 f.old = cands[0].date
         if f.new is None and f.old is not None and f.duration_days:
             f.new = f.old + dt.timedelta(days=f.duration_days)
-        if f.old is None and f.new is None and not (f.requested_by or f.granted_by or f.reason):
-            continue  # nothing to say
+        if f.date is None and f.old is not None and f.old == f.new:
+            f.date = f.old  # moved within the day: decided that day
+        if f.old is None and f.new is None:
+            continue  # a mention of a change without its dates: nothing to track
         subject = None
         if f.subject_type is not None:
             noun = {EventType.HANDOVER: "handover", EventType.WITHDRAWAL: "withdrawal", EventType.EXCHANGE: "release",
@@ -334,6 +366,10 @@ def build_deadline_frames(doc: Doc) -> None:
         _reschedule(doc, f)
 
 
+def _is_location(doc: Doc, p) -> bool:
+    return bool(re.search(r"\b(?:in|into|across|throughout|within|from|out of)\s+(?:the\s+)?$", doc.text[max(0, p.start - 15) : p.start], I))
+
+
 def _same_change(a: Frame, b: Frame) -> bool:
     if a.places and b.places and not set(a.places) & set(b.places):
         return False
@@ -348,6 +384,8 @@ def _absorb(into: Frame, other: Frame) -> None:
     for fld in ("old", "new", "reason", "date", "subject_type", "duration_days"):
         if getattr(into, fld) is None and getattr(other, fld) is not None:
             setattr(into, fld, getattr(other, fld))
+    if into.date and other.date and other.date < into.date:
+        into.date = other.date  # the change was decided when it was first announced
     if not into.places:
         into.places = list(other.places)
     for fld in ("requested_by", "granted_by", "via"):

@@ -5,7 +5,9 @@ quantity), one event per trigger — or several when a clause lists a schedule
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from dataclasses import dataclass
 
 from ..model import Event, EventType, Modality
 from . import arguments as A
@@ -131,6 +133,55 @@ def _schedule_pairs(doc: Doc, sent, lo: int, hi: int, trig_end: int, trig_start:
     return pairs if len(pairs) >= 2 else []
 
 
+@dataclass(frozen=True)
+class _Derived:
+    """A date computed from a duration: "60 days to pull out" after "took effect on 27 November"."""
+
+    date: dt.date
+    precision: str = "day"
+    start: int = 0
+    end: int = 0
+
+
+_ANCHOR_WORDS = {
+    "signing": r"\bsign(?:ed|ing)\b",
+    "agreement": r"\b(?:sign(?:ed|ing)|agreement|deal|accord)\b",
+    "ceasefire": r"\b(?:took effect|came into force|ceasefire|truce)\b",
+    "effect": r"\b(?:took effect|came into force|entered into force|effective)\b",
+}
+
+
+def _anchor_date(doc: Doc, ref: str) -> dt.date | None:
+    """The date of the signing / ceasefire a duration counts from, as stated in the report."""
+    rx = re.compile(_ANCHOR_WORDS.get(ref, _ANCHOR_WORDS["agreement"]), re.IGNORECASE)
+    for m in rx.finditer(doc.text):
+        near = [t for t in doc.timexes if t.date is not None and t.precision in ("day", "time") and 0 <= t.start - m.end() <= 40]
+        if near:
+            return near[0].date
+    return None
+
+
+def _duration_date(doc: Doc, sent, lo: int, hi: int, trig: Trigger):
+    """Date of an event stated as a duration: "gave Israel 60 days to pull out", "within 135 days of the signing"."""
+    for t in doc.timexes:
+        if t.type != "DURATION" or t.duration_days is None:
+            continue
+        if not (sent.start + lo <= t.start and t.end <= sent.start + hi):
+            continue
+        between = doc.text[t.end : trig.start] if t.end <= trig.start else doc.text[trig.end : t.start]
+        if len(between) > 60:
+            continue
+        base = None
+        if t.anchor in ("signing", "agreement", "ceasefire", "effect"):
+            base = _anchor_date(doc, t.anchor)
+        elif t.end <= trig.start and re.fullmatch(r"\s+to\s+", between) and re.search(r"\b(?:gave|give|given|gives|has|have|had|granted)\b[^.;]{0,30}$", doc.text[max(sent.start, t.start - 40) : t.start], re.IGNORECASE):
+            prior = [x for x in doc.timexes if sent.start <= x.start < t.start and x.date is not None and x.precision in ("day", "time")]
+            base = prior[-1].date if prior else None
+        if base is not None:
+            return _Derived(base + dt.timedelta(days=t.duration_days), "day", t.start, t.end)
+    return None
+
+
 def _confidence(base: float, places: list, date, agent) -> float:
     c = base
     if places:
@@ -184,6 +235,7 @@ def build_events(doc: Doc) -> None:
                 )
             continue
         allow_reporting = mod in (Modality.OCCURRED, Modality.ONGOING)
+        derived = _duration_date(doc, sent, lo, hi, trig)
         skip = doc.name_dates
         if trig.type == EventType.SIGN:
             skip = frozenset(x for x in doc.name_dates if not (0 <= trig.start - x <= 40))
@@ -194,6 +246,8 @@ def build_events(doc: Doc) -> None:
         if res.date_negated:
             tx = None
         vague_date = tx is None and vague
+        if derived is not None and not res.date_negated:
+            tx = derived
         # ongoing "since D": the start date
         places = A.places_in(doc.places, sent.start + lo, sent.start + hi, doc.text, trig.type)
         if not places and sum(1 for t in doc.triggers if t.sentence == trig.sentence and t.type != EventType.DEADLINE_CHANGE) == 1:

@@ -60,10 +60,45 @@ def step_dates(doc: Doc) -> None:
     doc.timexes = out
 
 
-def step_places(doc: Doc) -> None:
-    from ..geo import Gazetteer
+_COMPASS = re.compile(r"\b(?:the|in the|of the|from the)\s+(?P<dir>south|north|east|west)(?:ern part)?\b(?!\s+(?:of\s+(?!the country)|[A-Z]))", re.IGNORECASE)
+_DIR_ADJ = {"south": "southern", "north": "northern", "east": "eastern", "west": "western"}
 
-    doc.places = [p for p in Gazetteer.default().find(doc.text) if p.end > doc.dateline_end]
+
+def _report_country(doc: Doc, gaz) -> str | None:
+    """The country a report is filed from (its dateline city), else the country it names most."""
+    head = doc.text[: doc.dateline_end]
+    for city in re.split(r"[/,]", head.split(" - ")[0].split(" – ")[0]):
+        rec = gaz.lookup(city.strip().title()) if city.strip() else None
+        if rec and rec.get("country"):
+            return rec["country"]
+    counts: dict[str, int] = {}
+    for p in doc.places:
+        if p.kind == "country":
+            counts[p.name] = counts.get(p.name, 0) + 1
+    return max(counts, key=counts.get) if counts else None
+
+
+def step_places(doc: Doc) -> None:
+    """Gazetteer places; "the south" / "the east" of the report's country become regions."""
+    from ..geo import Gazetteer
+    from ..geo.gazetteer import PlaceMatch
+
+    gaz = Gazetteer.default()
+    doc.places = [p for p in gaz.find(doc.text) if p.end > doc.dateline_end]
+    country = None
+    extra = []
+    for m in _COMPASS.finditer(doc.text, doc.dateline_end):
+        if country is None:
+            country = _report_country(doc, gaz) or ""
+        if not country:
+            break
+        name = f"{_DIR_ADJ[m.group('dir').lower()]} {country}"
+        s, e = m.start("dir"), m.end()
+        if any(p.start < e and s < p.end for p in doc.places):
+            continue
+        extra.append(PlaceMatch(s, e, doc.text[s:e], gaz.canonical(name) or name, "region", country, 0.6))
+    if extra:
+        doc.places = sorted(doc.places + extra, key=lambda p: p.start)
 
 
 _LOCATIVE_BEFORE = re.compile(r"\b(?:in|into|to|from|near|at|inside|outside|around|toward|towards|via|through|between|and)\s+$", re.IGNORECASE)

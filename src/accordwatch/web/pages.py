@@ -196,8 +196,26 @@ def _counts_in_order(counts: dict[str, int]) -> list[tuple[str, int]]:
     return known + [(s, n) for s, n in counts.items() if s not in STATUS_ORDER and n]
 
 
-Viewer = Depends(require_page("viewer"))
-Analyst = Depends(require_page("analyst"))
+def _page_user(role: str):  # noqa: ANN202
+    """``require_page(role)``, closing an uploaded form's temporary files when it refuses."""
+    inner = require_page(role)
+
+    async def dependency(request: Request) -> User | None:
+        try:
+            return await inner(request)
+        except Exception:
+            ctype = request.headers.get("content-type", "")
+            if request.method == "POST" and ctype.startswith("multipart/form-data"):
+                form = await request.form()  # cached: the one the CSRF check read
+                await form.close()
+            raise
+
+    dependency.__name__ = f"page_user_{role}"
+    return dependency
+
+
+Viewer = Depends(_page_user("viewer"))
+Analyst = Depends(_page_user("analyst"))
 
 
 def _guarded(request: Request, build) -> HTMLResponse:  # noqa: ANN001
@@ -462,10 +480,17 @@ def _ingest(request: Request, uploads: list[tuple[str | None, bytes]], default_d
 
 @router.post("/ingest", summary="Upload reports (analysts)")
 async def ingest_post(request: Request, user: User = Analyst) -> HTMLResponse:
+    form = await request.form()
+    try:
+        return await _ingest_form(request, form)
+    finally:
+        await form.close()  # the uploads' temporary files
+
+
+async def _ingest_form(request: Request, form: Any) -> HTMLResponse:
     from starlette.concurrency import run_in_threadpool
     from starlette.datastructures import UploadFile
 
-    form = await request.form()
     try:
         default_date = _date_param(str(form.get("date") or ""), "date")
     except PageError as exc:
