@@ -24,6 +24,17 @@ XSS = "<script>alert(1)</script>"
 XSS_IMG = "<img src=x onerror=alert(1)>"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def cheap_password_hashing():  # noqa: ANN201
+    """Argon2 with small cost parameters: the same code paths, much faster tests."""
+    from argon2 import PasswordHasher
+
+    saved, saved_dummy = auth._hasher, auth._DUMMY_HASH
+    auth._hasher, auth._DUMMY_HASH = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1), None
+    yield
+    auth._hasher, auth._DUMMY_HASH = saved, saved_dummy
+
+
 def add_users(store) -> dict[str, str]:  # noqa: ANN001
     """admin/analyst/viewer with known passwords; returns a bearer token per role."""
     tokens = {}

@@ -51,7 +51,12 @@ def fuzz_token():  # noqa: ANN201
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors_and_responses_match_schema(case, fuzz_token) -> None:  # noqa: ANN001
     headers = {"Authorization": f"Bearer {fuzz_token}"}
+    excluded = []
+    if case.operation.path.endswith("/ingest"):
+        # An uploaded file is bytes: "-491" in a file part is not an integer
+        # where a string was expected, whatever the schema generator thinks.
+        excluded.append(schemathesis.checks.negative_data_rejection)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        response = case.call_and_validate(headers=headers)
+        response = case.call_and_validate(headers=headers, excluded_checks=excluded)
     assert response.status_code < 500

@@ -132,6 +132,9 @@ def test_dashboard_review_report_xss(server: str, page) -> None:  # type: ignore
     assert "handed over (on time)" in text
     assert "st-fulfilled" in page.locator('svg.map path[data-district="Kalbajar"]').get_attribute("class")
     shot(page, "02-dashboard-2020-11-26")
+    page.set_viewport_size({"width": 820, "height": 1100})  # tablet
+    shot(page, "02b-dashboard-tablet")
+    page.set_viewport_size({"width": 1366, "height": 900})
 
     # clicking the district highlights its provision (app.js, allowed by the CSP)
     page.locator('svg.map a.district-link:has(path[data-district="Kalbajar"])').click()

@@ -293,10 +293,67 @@ class _Cand:
     m: re.Match
 
 
-def _cands(text: str) -> list[_Cand]:
+def fold_case(text: str) -> str:
+    """Lower-case ``text`` without changing its length (offsets stay valid)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def _fast(rx: re.Pattern) -> tuple[re.Pattern, bool]:
+    """A case-sensitive copy of ``rx`` for lower-cased text, without its leading
+    word boundary (checked by hand), so the engine can skip ahead by prefix."""
+    src = rx.pattern
+    if not rx.flags & re.IGNORECASE:
+        return rx, False
+    lead = src.startswith(r"\b") and _strippable(src[2:])
+    if lead:
+        src = src[2:]
+    return re.compile(src), lead
+
+
+def _strippable(rest: str) -> bool:
+    """Is the pattern after a leading \\b safe to search without it? Only when it starts
+    with a literal word or an alternation of words (no digits, no one-letter branches),
+    so the engine can skip ahead by prefix instead of stopping inside every word."""
+    if re.match(r"[a-z]{2}", rest):
+        return True
+    m = re.match(r"\((?:\?:|\?P<\w+>)", rest)
+    if not m:
+        return False
+    depth, i, start = 1, m.end(), m.end()
+    while i < len(rest) and depth:
+        depth += {"(": 1, ")": -1}.get(rest[i], 0)
+        i += 1
+    branches = rest[start : i - 1].split("|")
+    return all(re.match(r"[a-z]{2}", b) for b in branches)
+
+
+_FAST_PATTERNS = [(kind, rx, *_fast(rx)) for kind, rx in _PATTERNS]
+
+
+def finditer_bounded(rx: re.Pattern, text: str, lead_boundary: bool, pos: int = 0, endpos: int | None = None):
+    """``rx.finditer`` that also requires a word boundary before each match when asked."""
+    end = len(text) if endpos is None else endpos
+    while pos <= end:
+        m = rx.search(text, pos, end)
+        if m is None:
+            return
+        st = m.start()
+        if lead_boundary and st > 0 and (text[st - 1].isalnum() or text[st - 1] == "_") == (st < len(text) and (text[st].isalnum() or text[st] == "_")):
+            pos = st + 1
+            continue
+        yield m
+        pos = m.end() if m.end() > st else st + 1
+
+
+def _cands(text: str, folded: str | None = None) -> list[_Cand]:
     out: list[_Cand] = []
-    for kind, rx in _PATTERNS:
-        for m in rx.finditer(text):
+    low = folded if folded is not None else fold_case(text)
+    for kind, orig, rx, lead in _FAST_PATTERNS:
+        source = low if rx is not orig else text
+        for m in finditer_bounded(rx, source, lead):
             s, e = m.span()
             if kind == "month_only" or kind == "year":
                 # the signal word is not part of the expression
@@ -577,6 +634,77 @@ def _explicit(t: Timex) -> bool:
 def _timed(text: str, time_tx: Timex, day_tx: Timex | None, d: dt.date, s: int, e: int, sig, mod) -> Timex:
     hhmm = time_tx.value[1:]
     return Timex(s, e, text[s:e], "TIME", f"{d.isoformat()}T{hhmm}", d, "time", sig, mod)
+
+
+def tag_spans(text: str, anchor: dt.date, spans: list[tuple[int, int]], previous: dt.date | None = None) -> list[list[Timex]]:
+    """Temporal expressions of every sentence span of ``text`` (one pattern pass over
+    the whole text), each resolved with its own sentence's tense; ``previous``
+    carries the last day mentioned from one sentence to the next."""
+    out: list[list[Timex]] = [[] for _ in spans]
+    if not spans or not text:
+        return out
+    try:
+        cands = _cands(text)
+    except (ValueError, OverflowError, KeyError, IndexError):
+        return out
+    import bisect
+
+    starts = [a for a, _ in spans]
+    per: list[list[_Cand]] = [[] for _ in spans]
+    for c in cands:
+        i = bisect.bisect_right(starts, c.start) - 1
+        if i >= 0 and c.end <= spans[i][1]:
+            per[i].append(c)
+    for i, (a, b) in enumerate(spans):
+        if not per[i]:
+            continue
+        sent = text[a:b]
+        try:
+            sent_tense = tense_of(sent)
+            res: list[Timex] = []
+            last_date = previous
+            for c in per[i]:
+                shifted = _Shift(c, a)
+                for t in _resolve(sent, shifted, anchor, sent_tense, previous, last_date, False):
+                    res.append(t)
+                    if t.date is not None:
+                        last_date = t.date
+            res.sort(key=lambda t: t.start)
+            res = _merge(sent, res, previous)
+        except (ValueError, OverflowError, KeyError, IndexError):
+            res = []
+        for t in res:
+            if t.date is not None and t.precision in ("day", "time"):
+                previous = t.date
+        out[i] = res
+    return out
+
+
+class _ShiftedMatch:
+    """A match seen from a sentence that starts at ``offset`` in the matched text."""
+
+    def __init__(self, m: re.Match, offset: int):
+        self._m = m
+        self._o = offset
+
+    def __getitem__(self, key):
+        return self._m[key]
+
+    def group(self, *a):
+        return self._m.group(*a)
+
+    def start(self, key=0):
+        return self._m.start(key) - self._o
+
+    def end(self, key=0):
+        return self._m.end(key) - self._o
+
+    def span(self, key=0):
+        return (self.start(key), self.end(key))
+
+
+def _Shift(c: "_Cand", offset: int) -> "_Cand":
+    return _Cand(c.start - offset, c.end - offset, c.kind, _ShiftedMatch(c.m, offset))  # type: ignore[arg-type]
 
 
 def tag(text: str, anchor: dt.date, tense: str | None = None, previous: dt.date | None = None) -> list[Timex]:

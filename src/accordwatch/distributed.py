@@ -54,7 +54,7 @@ def cluster_client(workers: int | None = None, scheduler: str | None = None) -> 
         raise AccordWatchError("--workers/--scheduler need dask: pip install 'dask[distributed]'") from exc
     if scheduler:
         try:
-            client = Client(scheduler, timeout="20s")
+            client = Client(scheduler)  # waits distributed.comm.timeouts.connect (Dask config)
         except (OSError, TimeoutError) as exc:
             raise AccordWatchError(
                 f"cannot reach the Dask scheduler at {scheduler}: {exc}; start one with "

@@ -28,6 +28,7 @@ import re
 import sys
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
@@ -399,12 +400,24 @@ def _body_text(html: str) -> str:
         import lxml.html
 
         doc = lxml.html.document_fromstring(html)
-    except Exception:  # noqa: BLE001 - unparsable markup
-        return ""
-    body = doc.find("body")
-    if body is None:
-        return ""
-    return html_to_text(lxml.html.tostring(body, encoding="unicode"))
+        body = doc.find("body")
+        text = html_to_text(lxml.html.tostring(body, encoding="unicode")) if body is not None else ""
+    except Exception:  # noqa: BLE001 - unparsable markup (e.g. nested too deep for lxml)
+        text = ""
+    return text or _regex_text(html)
+
+
+def _regex_text(html: str) -> str:
+    """Last resort for markup no parser takes: drop head, scripts, styles, comments and tags."""
+    import html as htmllib
+
+    text = re.sub(r"(?is)<(head|script|style|noscript|template)\b.*?</\1\s*>", " ", html)
+    text = re.sub(r"(?s)<!--.*?-->", " ", text)
+    text = re.sub(r"(?i)</?(p|div|br|li|h[1-6]|tr|article|section)\b[^>]*>", "\n", text)
+    text = re.sub(r"<[^<>]*>", " ", text)
+    text = htmllib.unescape(text)
+    lines = [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in text.split("\n")]
+    return "\n".join(ln for ln in lines if ln)
 
 
 # ----------------------------------------------------------------- feeds
@@ -508,6 +521,7 @@ def fetch_url(
             body = resp.read(max_bytes + 1)
             return Fetched(url, resp.status, body, resp.headers.get("Content-Type", ""), resp.headers.get("ETag"), resp.headers.get("Last-Modified"))
     except urllib.error.HTTPError as exc:
+        exc.close()
         if exc.code == 304:
             return Fetched(url, 304, b"", etag=etag, last_modified=last_modified)
         raise Unreachable(url, f"HTTP {exc.code} {exc.reason}") from None
@@ -566,7 +580,7 @@ def content_items(origin: str, raw: bytes, name: str, default_date: dt.date | No
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
                 inner = gz.read(max_bytes + 1)
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             yield _bad(origin, "bad-gzip", f"{origin}: not readable gzip data ({exc}); re-compress it or give it uncompressed", raw)
             return
         if len(inner) > max_bytes:

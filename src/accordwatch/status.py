@@ -293,8 +293,10 @@ def agreement_status(
     """Status of every provision of ``agreement`` at as-of V with knowledge up to K."""
     today = today or dt.date.today()
     as_of = as_of or today
-    evidence = list(evidence)
-    return [provision_status(agreement, p, evidence, as_of, known_at, reviewed_only) for p in agreement.provisions]
+    by_provision: dict[str, list[EvidenceView]] = {}
+    for e in evidence:  # one pass, not one per provision: an agreement may have 10,000s of evidence
+        by_provision.setdefault(e.provision_id, []).append(e)
+    return [provision_status(agreement, p, by_provision.get(p.id, []), as_of, known_at, reviewed_only) for p in agreement.provisions]
 
 
 def summary_counts(statuses: Iterable[ProvisionStatus]) -> dict[str, int]:

@@ -22,10 +22,10 @@ I = re.IGNORECASE
 PARTY = r"(?P<party>[^.;]{0,60}?)"
 
 REQUEST = [
-    re.compile(r"(?P<who>.{0,40}?)\b(?:made (?:this|the|a) request|asked (?:for|to)|had asked|requested(?! by)|appealed|sought)\b", I),
+    re.compile(r"\b(?:made (?:this|the|a) request|asked (?:for|to)|had asked|requested(?! by)|appealed|sought)\b", I),
     re.compile(r"\b(?:at the request of|at (?P<poss>\w+)'s request|requested by|on the request of)\b", I),
     re.compile(r"\b(?:the )?(?:appeal|request) (?:of|from) (?:the )?", I),
-    re.compile(r"(?P<who>.{0,60}?)\b(?:who )?(?:had )?(?:argued|pressed|pushed|lobbied|called) for\b(?=[^.;]{0,40}\b(?:extension|delay|postponement|more time|extra))", I),
+    re.compile(r"\b(?:argued|pressed|pushed|lobbied|called) for\b(?=[^.;]{0,40}\b(?:extension|delay|postponement|more time|extra))", I),
 ]
 GRANT = re.compile(
     r"\b(?:agreed(?! to stop)|granted|grants|accepted|approved|decided|consented|allowed|gave|acceded)\b|\bwho granted\b|\bagreed jointly\b",
@@ -38,7 +38,7 @@ VIA = re.compile(
 )
 VIA_SUBJECT = re.compile(r"\b(?:passed the request on|passed on the request|conveyed the request|relayed the request|passed it on)\b", I)
 REASON = [
-    re.compile(r"(?P<r>[A-Z][^.;]{3,80}?) (?:were|was) (?:named|cited|given) as the reason", 0),
+    re.compile(r"(?P<r>\b[A-Z][a-z]+(?: [a-z]+){0,8}) (?:were|was) (?:named|cited|given) as the reason", 0),
     re.compile(r"\bciting (?P<r>[^.;,]{3,80})", I),
     re.compile(r"\barguing that (?P<r>[^.;]{3,100})", I),
     re.compile(r"\bbecause (?:of )?(?P<r>[^.;,]{3,80})", I),
@@ -160,7 +160,7 @@ def _fill_parties(doc: Doc, f: Frame, s) -> None:
             if "poss" in rx.groupindex and m.group("poss"):
                 ps = _parties_in(doc, base + m.start("poss"), base + m.end("poss"))
             elif rx is REQUEST[0] or rx is REQUEST[3]:
-                ps = _parties_in(doc, base + max(0, m.start() - 10), base + m.end())
+                ps = _parties_in(doc, base + max(0, m.start() - 60), base + m.start())
                 ps = ps[-1:] if ps else []
             else:
                 ps = _parties_in(doc, base + m.end(), base + min(len(text), m.end() + 40))[:1]

@@ -298,12 +298,13 @@ def build_events(doc: Doc) -> None:
 
 
 def find_triggers_step(doc: Doc) -> None:
-    from .triggers import find_triggers
+    from .triggers import find_triggers_in
 
-    for i, s in enumerate(doc.sentences):
-        if s.end <= doc.dateline_end:
-            continue
-        for c in find_triggers(s.text):
+    idx = [i for i, s in enumerate(doc.sentences) if s.end > doc.dateline_end]
+    spans = [(doc.sentences[i].start, doc.sentences[i].end) for i in idx]
+    for i, cands in zip(idx, find_triggers_in(doc.text, spans)):
+        s = doc.sentences[i]
+        for c in cands:
             doc.triggers.append(
                 Trigger(
                     start=s.start + c.start,

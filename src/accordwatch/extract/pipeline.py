@@ -43,20 +43,18 @@ def step_dateline(doc: Doc) -> None:
 
 
 def step_dates(doc: Doc) -> None:
-    from ..dates import tag
+    from ..dates import tag_spans
 
-    previous: dt.date | None = None
     out = []
-    for s in doc.sentences:
-        for t in tag(s.text, doc.anchor, previous=previous):
+    spans = [(s.start, s.end) for s in doc.sentences]
+    for s, found in zip(doc.sentences, tag_spans(doc.text, doc.anchor, spans)):
+        for t in found:
             t = replace(t, start=t.start + s.start, end=t.end + s.start)
             if t.end <= doc.dateline_end:
                 continue
             if _NAME_DATE.match(doc.text[t.end : t.end + 40]):
                 doc.name_dates.add(t.start)  # "the November 10 statement" names an agreement
             out.append(t)
-            if t.date is not None and t.precision in ("day", "time"):
-                previous = t.date
     doc.timexes = out
 
 

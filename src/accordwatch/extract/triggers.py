@@ -27,6 +27,32 @@ class TriggerRule:
     window: int
     modality: str | None
     confidence: float
+    fast: re.Pattern | None = None  # case-sensitive, for lower-cased text
+    lead_boundary: bool = False
+
+
+def _top_level(src: str) -> str:
+    """The pattern with every parenthesised group removed (to see top-level '|')."""
+    out, depth = [], 0
+    esc = False
+    for ch in src:
+        if esc:
+            esc = False
+            if depth == 0:
+                out.append(ch)
+            continue
+        if ch == "\\":
+            esc = True
+            if depth == 0:
+                out.append(ch)
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)
 
 
 @lru_cache(maxsize=1)
@@ -35,16 +61,22 @@ def load_rules() -> tuple[TriggerRule, ...]:
     rules = []
     for r in raw["rules"]:
         flags = re.IGNORECASE
+        src = r["pattern"]
+        from ..dates import _strippable
+
+        lead = src.startswith(r"\b") and "|" not in _top_level(src) and _strippable(src[2:])
         rules.append(
             TriggerRule(
                 id=r["id"],
                 type=EventType(r["type"]),
-                pattern=re.compile(r["pattern"], flags),
-                requires=re.compile(r["requires"], flags) if r.get("requires") else None,
-                forbids=re.compile(r["forbids"], flags) if r.get("forbids") else None,
+                pattern=re.compile(src, flags),
+                requires=re.compile(r["requires"]) if r.get("requires") else None,
+                forbids=re.compile(r["forbids"]) if r.get("forbids") else None,
                 window=int(r.get("window", 80)),
                 modality=r.get("modality"),
                 confidence=float(r.get("confidence", 0.7)),
+                fast=re.compile(src[2:] if lead else src),
+                lead_boundary=lead,
             )
         )
     return tuple(rules)
@@ -64,24 +96,53 @@ def find_triggers(text: str) -> list[Candidate]:
     Two candidates of the same type that overlap keep the earlier/longer one;
     candidates of different types may overlap (the later steps decide).
     """
-    found: list[Candidate] = []
+    return find_triggers_in(text, [(0, len(text))])[0]
+
+
+def find_triggers_in(text: str, spans: list[tuple[int, int]]) -> list[list[Candidate]]:
+    """Trigger candidates of every sentence span of ``text`` (offsets into ``text``).
+
+    Each rule scans the whole text once (one regex pass per rule, not per
+    sentence); a match belongs to the sentence that contains it, and its
+    requires/forbids window is clipped to that sentence.
+    """
+    import bisect
+
+    starts = [a for a, _ in spans]
+    found: list[list[Candidate]] = [[] for _ in spans]
+    if not spans:
+        return found
+    from ..dates import finditer_bounded, fold_case
+
+    lo_all, hi_all = spans[0][0], spans[-1][1]
+    low = fold_case(text)
     for rule in load_rules():
-        for m in rule.pattern.finditer(text):
-            lo = max(0, m.start() - rule.window)
-            hi = min(len(text), m.end() + rule.window)
-            window = text[lo:hi]
-            if rule.requires is not None and not rule.requires.search(window):
+        for m in finditer_bounded(rule.fast, low, rule.lead_boundary, lo_all, hi_all):
+            i = bisect.bisect_right(starts, m.start()) - 1
+            if i < 0:
+                continue
+            s_lo, s_hi = spans[i]
+            if m.end() > s_hi:
+                continue
+            lo = max(s_lo, m.start() - rule.window)
+            hi = min(s_hi, m.end() + rule.window)
+            if rule.requires is not None and not rule.requires.search(low, lo, hi):
                 continue
             if rule.forbids is not None:
                 # forbids patterns anchored with ^ look right after the trigger
-                target = text[m.start() : hi] if rule.forbids.pattern.startswith("^") else window
-                if rule.forbids.search(target):
+                if rule.forbids.pattern.startswith("^"):
+                    if rule.forbids.search(low[m.start() : hi]):
+                        continue
+                elif rule.forbids.search(low, lo, hi):
                     continue
-            found.append(Candidate(m.start(), m.end(), m.group(0), rule))
-    found.sort(key=lambda c: (c.start, -(c.end - c.start)))
-    kept: list[Candidate] = []
-    for c in found:
-        if any(k.rule.type == c.rule.type and k.start < c.end and c.start < k.end for k in kept):
-            continue
-        kept.append(c)
-    return kept
+            found[i].append(Candidate(m.start() - s_lo, m.end() - s_lo, text[m.start() : m.end()], rule))
+    out: list[list[Candidate]] = []
+    for cands in found:
+        cands.sort(key=lambda c: (c.start, -(c.end - c.start)))
+        kept: list[Candidate] = []
+        for c in cands:
+            if any(k.rule.type == c.rule.type and k.start < c.end and c.start < k.end for k in kept):
+                continue
+            kept.append(c)
+        out.append(kept)
+    return out

@@ -910,8 +910,9 @@ class Store:
         states = {r.value: r for r in model.ReviewState}
         out = []
         with self._tx() as s:
-            for row in s.connection().execute(stmt):  # Core rows: no ORM overhead
-                values = tuple(row)
+            # Core rows fetched at once (the driver's fetchall), read by position:
+            # an agreement may have tens of thousands of evidence rows.
+            for values in s.connection().execute(stmt).tuples().all():
                 evidence_id, provision_id, relation, state = values[:4]
                 event_values = values[4 : 4 + _N_EVENT]
                 published, title, story_id, source, copies = values[4 + _N_EVENT :]
@@ -1293,7 +1294,7 @@ def _event_from_row(values: Sequence[Any]) -> model.Event:
         type=_EVENT_TYPES[type_],
         modality=_MODALITIES[modality],
         date=date,
-        places=json.loads(places) if places and places != "[]" else [],
+        places=_places(places),
         agent=agent,
         recipient=recipient,
         quantity=quantity,
@@ -1316,6 +1317,19 @@ def _event_from_row(values: Sequence[Any]) -> model.Event:
     )
 
 
+def _places(text: str | None) -> list[str]:
+    """The JSON list of place names of an event (parsed once per distinct list)."""
+    if not text or text == "[]":
+        return []
+    parsed = _PLACES_CACHE.get(text)
+    if parsed is None:
+        parsed = json.loads(text)
+        if len(_PLACES_CACHE) < 100_000:
+            _PLACES_CACHE[text] = parsed
+    return list(parsed)
+
+
+_PLACES_CACHE: dict[str, list[str]] = {}
 _EVENT_TYPES = {t.value: t for t in model.EventType}
 _MODALITIES = {m.value: m for m in model.Modality}
 _N_EVENT = len(_EVENT_COLUMNS)

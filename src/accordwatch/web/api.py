@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Iterator, Literal
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Path as PathParam, Query, Request, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from .. import services
 from ..errors import StoreError
@@ -23,6 +23,24 @@ from ..status import summary_counts
 from .auth import User, require_api
 
 MAX_LIMIT = 1000
+MAX_FILES = 100
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _strict_date(value: Any) -> Any:
+    """Only ``YYYY-MM-DD`` (no timestamps, no times): what the CLI accepts too."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if _ISO_DATE.fullmatch(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise ValueError(f"{str(value)[:40]!r} is not a date; write it as YYYY-MM-DD (e.g. 2020-11-16)")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_strict_date)]
 
 
 # ----------------------------------------------------------------- response models
@@ -349,8 +367,8 @@ def agreement_status(
     request: Request,
     user: Viewer,
     agreement_id: AgreementId,
-    as_of: Annotated[dt.date | None, Query(description="V, YYYY-MM-DD (default: today).")] = None,
-    known_at: Annotated[dt.date | None, Query(description="K, YYYY-MM-DD: only reports published by then (default: all).")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="V, YYYY-MM-DD (default: today).")] = None,
+    known_at: Annotated[IsoDate | None, Query(description="K, YYYY-MM-DD: only reports published by then (default: all).")] = None,
     reviewed_only: Annotated[bool, Query(description="Count accepted evidence only.")] = False,
 ) -> dict[str, Any]:
     ag = _agreement(request, agreement_id)
@@ -372,7 +390,7 @@ def agreement_timeline(
     request: Request,
     user: Viewer,
     agreement_id: AgreementId,
-    known_at: Annotated[dt.date | None, Query(description="Only reports published by this date (YYYY-MM-DD).")] = None,
+    known_at: Annotated[IsoDate | None, Query(description="Only reports published by this date (YYYY-MM-DD).")] = None,
     reviewed_only: Annotated[bool, Query(description="Count accepted evidence only.")] = False,
 ) -> list[dict[str, Any]]:
     ag = _agreement(request, agreement_id)
@@ -385,8 +403,8 @@ def list_events(
     user: Viewer,
     agreement: Annotated[str | None, Query(max_length=200, description="Only events linked to this agreement.")] = None,
     type_: Annotated[EventType | None, Query(alias="type", description="Only this event type.")] = None,
-    date_from: Annotated[dt.date | None, Query(description="Events dated on or after (YYYY-MM-DD).")] = None,
-    date_to: Annotated[dt.date | None, Query(description="Events dated on or before (YYYY-MM-DD).")] = None,
+    date_from: Annotated[IsoDate | None, Query(description="Events dated on or after (YYYY-MM-DD).")] = None,
+    date_to: Annotated[IsoDate | None, Query(description="Events dated on or before (YYYY-MM-DD).")] = None,
     place: Annotated[str | None, Query(max_length=200, description="Events at this place (exact name, any case).")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
@@ -477,7 +495,6 @@ def reject_evidence(request: Request, user: Analyst, evidence_id: DbId, body: De
 
 # ----------------------------------------------------------------- ingest
 
-MAX_FILES = 100
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -525,8 +542,8 @@ def items_from_upload(filename: str | None, raw: bytes, default_date: dt.date | 
 async def ingest_upload(
     request: Request,
     user: Analyst,
-    files: Annotated[list[UploadFile], File(description="Report files.")],
-    date: Annotated[dt.date | None, Form(description="Date (YYYY-MM-DD) for plain-text reports without a 'date' header.")] = None,
+    files: Annotated[list[UploadFile], File(min_length=1, max_length=MAX_FILES, description="Report files (at most 100).")],
+    date: Annotated[IsoDate, Form(description="Date (YYYY-MM-DD) for plain-text reports without a 'date' header.")] = None,  # type: ignore[assignment]
 ) -> dict[str, Any]:
     from starlette.concurrency import run_in_threadpool
 
@@ -534,6 +551,8 @@ async def ingest_upload(
 
     if not files:
         raise HTTPException(400, "no files; send one or more files in the multipart field 'files'")
+    if date is None and "date" in (form := await request.form()) and not str(form.get("date") or "").strip():
+        raise HTTPException(422, "body field date: '' is not a date; write it as YYYY-MM-DD (e.g. 2020-11-16) or leave the field out")
     if len(files) > MAX_FILES:
         raise HTTPException(400, f"{len(files)} files in one request; send at most {MAX_FILES} at a time")
     uploads: list[tuple[str | None, bytes]] = []

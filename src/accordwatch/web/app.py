@@ -160,7 +160,9 @@ def validation_message(exc: RequestValidationError) -> str:
         name = ".".join(loc[1:]) or where
         label = {"query": "query parameter", "path": "path parameter", "body": "body field", "header": "header"}.get(where, "field")
         value = e.get("input")
-        if e.get("type", "").startswith(_DATE_ERRORS) or "date" in e.get("type", ""):
+        if e.get("type") == "value_error" and e.get("ctx", {}).get("error") is not None:
+            parts.append(f"{label} {name}: {e['ctx']['error']}")
+        elif e.get("type", "").startswith(_DATE_ERRORS) or "date" in e.get("type", ""):
             parts.append(f"{label} {name}: {value!r} is not a date; write it as YYYY-MM-DD (e.g. 2020-11-16)")
         elif e.get("type") == "missing":
             parts.append(f"{label} {name} is required")
@@ -350,6 +352,8 @@ def _type_of(schema: dict | None) -> str:
         return f"map of {_type_of(schema['additionalProperties'])}"
     if "enum" in schema:
         return " | ".join(str(v) for v in schema["enum"])
+    if schema.get("contentMediaType") == "application/octet-stream":
+        return "file"
     if schema.get("format") in ("date", "date-time", "binary"):
         return {"binary": "file"}.get(schema["format"], schema["format"])
     return str(t or "any")
