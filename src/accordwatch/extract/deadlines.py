@@ -285,7 +285,6 @@ def build_deadline_frames(doc: Doc) -> None:
         for fs in [s] + nxt + prev:
             _fill_parties(doc, f, fs)
         _frame_dates(doc, f, [s] + prev, trig.start)
-        _subject(doc, f, [s] + prev, trig.start)
         if re.match(r"(?i)put off|postponed|extended|delayed|pushed back", trig.text) and not re.search(r"\b(?:was|were|been|be|is|are)\s+$", doc.text[max(0, trig.start - 12) : trig.start], I):
             subj = _parties_in(doc, s.start, trig.start)
             if subj and subj[-1].party not in f.granted_by and trig.start - subj[-1].end < 60:
@@ -299,6 +298,9 @@ def build_deadline_frames(doc: Doc) -> None:
                     if dd:
                         break
         f.duration_days = dd
+        if f.new is None and f.old is not None and dd:
+            f.new = f.old + dt.timedelta(days=dd)
+        _subject(doc, f, [s] + prev, trig.start)
         if f.date is None and PRESENT_PERFECT_TRIGGER.search(s.text):
             f.date = doc.anchor
         if f.date is None:

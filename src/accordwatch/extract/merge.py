@@ -32,9 +32,14 @@ def _can_merge(a: Event, b: Event) -> bool:
     if a.type != b.type:
         return False
     if not _places_ok(a, b):
-        # one names no place: the same action when both are dated the same day
-        if not (a.places and b.places) and a.date and a.date == b.date and a.type != EventType.EXCHANGE:
+        one_empty = not (a.places and b.places)
+        # one names no place: the same action when both are dated the same day,
+        # or when it is a bounded operation and one mention is its undated plan
+        if one_empty and a.date and a.date == b.date and a.type != EventType.EXCHANGE:
             return True
+        if one_empty and a.type in BOUNDED and {a.modality, b.modality} & {Modality.PLANNED} and (a.date is None) != (b.date is None):
+            undated = a if a.date is None else b
+            return undated.modality == Modality.PLANNED and undated.date_precision != "vague"
         return False
     if a.type == EventType.DEADLINE_CHANGE:
         return (a.new_date == b.new_date or None in (a.new_date, b.new_date)) and (a.old_date == b.old_date or None in (a.old_date, b.old_date))

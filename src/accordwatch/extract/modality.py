@@ -147,9 +147,11 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult("ongoing", "since-perfect")
     if ONGOING.search(near_left) or ONGOING.search(trig):
         return ModalityResult("ongoing", "ongoing")
-    if PAST_VERB.search(trig) and not PLANNED.search(near_left) and not PLANNED.search(trig) and not nominal:
+    if PLANNED.search(trig):
+        return ModalityResult("planned", "modal-in-trigger")
+    if PAST_VERB.search(trig) and not PLANNED.search(near_left) and not nominal:
         return ModalityResult("occurred", "past-trigger")
-    if PARTICIPLE_AFTER_PAST.search(sentence[:end]) and not PLANNED.search(left_only):
+    if (PARTICIPLE_AFTER_PAST.search(sentence[:end]) or PARTICIPLE_AFTER_PAST.search(sentence[:start].rstrip())) and not PLANNED.search(left_only):
         # "Troops entered X on Tuesday, completing the return of ..." / ", taking back ..."
         return ModalityResult("occurred", "participle-after-past")
     if PLANNED.search(near_left):

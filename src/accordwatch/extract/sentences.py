@@ -29,7 +29,7 @@ _BOUNDARY = re.compile(
     r"""|(?P<para>\n[ \t]*\n\s*)"""
     r"""|(?P<bullet>\n[ \t]*(?=[•\-–—*·▪●]\s))""",
 )
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+_WORD_BEFORE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z.]*)$")
 _BULLET = re.compile(r"^[•\-–—*·▪●]\s+")
 
 
