@@ -29,6 +29,13 @@ def mod(sentence: str, trigger: str):
         ("The army began pulling its guns back from the front on Thursday.", "pulling its guns back", "ongoing"),
         ("The road is patrolled by peacekeepers.", "patrolled", "ongoing"),
         ("If the talks fail, the rebels would withdraw from the ceasefire line.", "withdraw", "planned"),
+        ("The militia has yet to give up its heavy weapons.", "give up", "planned"),
+        ("The handover on Tuesday went ahead without incident.", "handover", "occurred"),
+        ("A new border crossing is to be opened next month.", "crossing is to be opened", "planned"),
+        ("Troops entered the town at dawn, completing the return of the valley.", "return of the valley", "occurred"),
+        ("The convoy reached the capital two days later than first planned, taking back the bridge.", "taking back", "occurred"),
+        ("More than 5,000 refugees have come home since March 3.", "come home", "ongoing"),
+        ("The valley is excluded from the handover.", "handover", None),
     ],
 )
 def test_modality_cues(sentence, trigger, expected):

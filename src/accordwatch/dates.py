@@ -514,7 +514,7 @@ def _resolve(text: str, c: _Cand, anchor: dt.date, tense: str, previous: dt.date
         if k == "in_n":
             d = anchor + dt.timedelta(days=days or 0)
             return [_mk(text, c.start, c.end, "DATE", d.isoformat(), d, "day")]
-        base = previous if previous is not None else last_date
+        base = last_date if last_date is not None else previous
         sign = -1 if m["dir"].lower() in ("earlier", "before that") else 1
         if base is not None and days is not None:
             d = base + dt.timedelta(days=sign * days)

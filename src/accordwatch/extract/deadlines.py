@@ -54,6 +54,7 @@ OLD_CUE = re.compile(
     I,
 )
 NEW_SIGNALS = ("until", "to", "till", "back to", "by", "through", "on")
+SPEAKER = re.compile(r"\b(?:said|announced|declared|decided|told)\b(?:\s+(?:on|late|early|in)\b[^,;]{0,30})?\s+(?:that\s+)?", I)
 ANNOUNCE = re.compile(r"\b(?:announced|said|declared|agreed|decided|told|statement|address|briefing)\b", I)
 PRESENT_PERFECT_TRIGGER = re.compile(r"\b(?:has|have) been (?:postponed|extended|delayed|put off|pushed back|moved|renewed)\b", I)
 DURATION_CHANGE = re.compile(
@@ -284,6 +285,13 @@ def build_deadline_frames(doc: Doc) -> None:
         frame_sents = prev + [s] + nxt
         for fs in [s] + nxt + prev:
             _fill_parties(doc, f, fs)
+        if not f.granted_by:
+            # "Santos said the zones would remain in place until August 1": the speaker decided
+            sp = SPEAKER.search(doc.text, s.start, trig.start)
+            if sp:
+                who = _parties_in(doc, max(s.start, sp.start() - 60), sp.start())
+                if who and who[-1].party not in f.requested_by:
+                    f.granted_by.append(who[-1].party)
         _frame_dates(doc, f, [s] + prev, trig.start)
         if re.match(r"(?i)put off|postponed|extended|delayed|pushed back", trig.text) and not re.search(r"\b(?:was|were|been|be|is|are)\s+$", doc.text[max(0, trig.start - 12) : trig.start], I):
             subj = _parties_in(doc, s.start, trig.start)

@@ -98,6 +98,31 @@ def _previous_district(doc: Doc, pos: int, limit_sentences: int = 6, kinds: tupl
 
 _N_VILLAGES = re.compile(r"\bthe (two|three|four|both) (villages|towns)\b|\bthe (village|town)\b", re.IGNORECASE)
 _CORRIDOR = re.compile(r"\bthe corridor\b", re.IGNORECASE)
+_THE_COUNTRY = re.compile(r"\b(?:in|across|throughout|from|out of|around) the country\b", re.IGNORECASE)
+_THE_ENCLAVE = re.compile(r"\bthe (?:enclave|exclave|strip)\b", re.IGNORECASE)
+
+
+def _report_country_place(doc: Doc) -> list:
+    """The report's country as a place ("bases in the country")."""
+    from .pipeline import _report_country
+    from ..geo import Gazetteer
+    from ..geo.gazetteer import PlaceMatch
+
+    c = _report_country(doc, Gazetteer.default())
+    return [PlaceMatch(0, 0, c, c, "country", c, 0.5)] if c else []
+
+
+def _main_region(doc: Doc) -> list:
+    """The region a report names most ("the enclave" in a report about the Gaza Strip)."""
+    counts: dict[str, int] = {}
+    first: dict[str, object] = {}
+    for p in doc.places:
+        if p.kind in ("region", "territory"):
+            counts[p.name] = counts.get(p.name, 0) + 1
+            first.setdefault(p.name, p)
+    if not counts:
+        return []
+    return [first[max(counts, key=counts.get)]]
 
 
 def _schedule_pairs(doc: Doc, sent, lo: int, hi: int, trig_end: int, trig_start: int | None = None) -> list[tuple[object, object]]:
@@ -237,9 +262,12 @@ def build_events(doc: Doc) -> None:
         allow_reporting = mod in (Modality.OCCURRED, Modality.ONGOING)
         derived = _duration_date(doc, sent, lo, hi, trig)
         skip = doc.name_dates
+        d_lo, d_hi = sent.start + lo, sent.start + hi
         if trig.type == EventType.SIGN:
+            # a signing is dated by what stands right next to it ("signed late on Monday", "the November 9 statement signed")
             skip = frozenset(x for x in doc.name_dates if not (0 <= trig.start - x <= 40))
-        tx, vague = A.pick_date(doc.timexes, sent.start + lo, sent.start + hi, trig.start, trig.end, doc.text, allow_reporting=allow_reporting, skip=skip,
+            d_lo, d_hi = max(d_lo, trig.start - 45), min(d_hi, trig.end + 45)
+        tx, vague = A.pick_date(doc.timexes, d_lo, d_hi, trig.start, trig.end, doc.text, allow_reporting=allow_reporting, skip=skip,
                                 nearest=trig.type == EventType.SIGN)
         if tx is None and not vague and trig.type != EventType.SIGN and mod in (Modality.OCCURRED, Modality.ONGOING, Modality.CANCELLED, Modality.POSTPONED):
             tx, _ = A.pick_date(doc.timexes, sent.start, sent.end, trig.start, trig.end, doc.text, allow_reporting=True, skip=skip)
@@ -257,10 +285,14 @@ def build_events(doc: Doc) -> None:
             has_district = any(p.kind == "district" for p in places)
             if (not places or (trig.type in (EventType.HANDOVER, EventType.WITHDRAWAL) and not has_district)) and A.ANAPHOR.search(clause_text if places else sent.text):
                 places = _previous_district(doc, trig.start) or places
+            if not places and _THE_COUNTRY.search(clause_text):
+                places = _report_country_place(doc)
             mv = _N_VILLAGES.search(clause_text)
             if mv and not any(p.kind in ("village", "town") for p in places):
                 n = {"two": 2, "three": 3, "four": 4, "both": 2}.get((mv.group(1) or "").lower(), 1)
                 places = _previous_district(doc, trig.start, kinds=("village", "town"), n=n) or places
+            if not places and _THE_ENCLAVE.search(clause_text):
+                places = _main_region(doc)
             if _CORRIDOR.search(clause_text) and not any(p.kind == "corridor" for p in places):
                 places = places + _previous_district(doc, trig.start, kinds=("corridor",))
         names = A.unique_names(places)

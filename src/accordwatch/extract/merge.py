@@ -31,6 +31,8 @@ def _places_ok(a: Event, b: Event) -> bool:
 def _can_merge(a: Event, b: Event) -> bool:
     if a.type != b.type:
         return False
+    if a.type == EventType.SIGN and (a.date is None or b.date is None or a.date == b.date):
+        return True  # mentions of a signing in one report are one signing unless dated apart
     if not _places_ok(a, b):
         one_empty = not (a.places and b.places)
         # one names no place: the same action when both are dated the same day,

@@ -60,6 +60,7 @@ FINITE_PAST = re.compile(r"\b(?:was|were|took place|happened|went ahead|passed|b
 VERB_NEGATION = re.compile(r"\b(?:not|n't|never)\b", re.IGNORECASE)
 AS_PLANNED = re.compile(r"\b(?:(?:later|earlier|sooner) than (?:first |originally )?(?:planned|scheduled|agreed|expected)|as (?:first |originally )?(?:planned|scheduled|agreed))\b", re.IGNORECASE)
 PARTICIPLE_AFTER_PAST = re.compile(r"\b(?:\w+ed|withdrew|took|came|went|rode|drove|fell)\b[^.;]{3,}?,\s+(?:\w+\s+){0,2}?(?:completing|taking|finishing|bringing|ending|leaving|handing|returning)(?:\s+\w+){0,2}\s*$", re.IGNORECASE)
+YET_TO = re.compile(r"\b(?:ha(?:ve|s|d) yet to|(?:is|are|was|were) yet to)(?:\s+\w+)?\s*$", re.IGNORECASE)
 HYPOTHETICAL = re.compile(r"\b(?:if|unless|would only|provided that|in case|whether)\b", re.IGNORECASE)
 SINCE = re.compile(r"\bsince\b", re.IGNORECASE)
 FUTURE_ONLY = re.compile(r"\b(?:will|shall|is to|are to|due to|expected to|set to|to be)\b", re.IGNORECASE)
@@ -126,6 +127,8 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult("planned", "no-date", True)
     if fixed:
         return ModalityResult(fixed, "rule")
+    if YET_TO.search(left_only):
+        return ModalityResult("planned", "yet-to")
     if CANCELLED.search(clause):
         return ModalityResult("cancelled", "cancelled")
     if REFUSED_STRICT.search(left):

@@ -58,7 +58,7 @@ def step_dates(doc: Doc) -> None:
     doc.timexes = out
 
 
-_COMPASS = re.compile(r"\b(?:the|in the|of the|from the)\s+(?P<dir>south|north|east|west)(?:ern part)?\b(?!\s+(?:of\s+(?!the country)|[A-Z]))", re.IGNORECASE)
+_COMPASS = re.compile(r"\b(?:[Tt]he|in the|of the|from the)\s+(?P<dir>south|north|east|west)(?:ern part)?\b(?!\s+(?:of\s+(?!the country)|[A-Z]))")
 _DIR_ADJ = {"south": "southern", "north": "northern", "east": "eastern", "west": "western"}
 
 

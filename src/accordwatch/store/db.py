@@ -1127,23 +1127,26 @@ class Store:
     def user_for_token(self, token_hash: str) -> dict[str, Any] | None:
         """The user a live token belongs to (and mark the token used), or None
         for an unknown, revoked or disabled-user token."""
-        with self._tx(write=True) as s:
+        with self._tx() as s:
             r = s.execute(
-                select(UserRow, ApiTokenRow.id)
+                select(UserRow, ApiTokenRow.id, ApiTokenRow.last_used)
                 .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
                 .where(ApiTokenRow.token_hash == token_hash, ApiTokenRow.revoked == 0, UserRow.disabled == 0)
             ).first()
             if r is None:
                 return None
-            s.execute(
-                update(ApiTokenRow)
-                .where(ApiTokenRow.id == r[1])
-                .values(last_used=utcnow())
-                .execution_options(synchronize_session=False)
-            )
             d = self._user_dict(r[0])
-            d["token_id"] = r[1]
-            return d
+        d["token_id"] = r[1]
+        now = utcnow()
+        if r[2] is None or now - r[2] > dt.timedelta(minutes=1):  # at most one write a minute per token
+            with self._tx(write=True) as s:
+                s.execute(
+                    update(ApiTokenRow)
+                    .where(ApiTokenRow.id == r[1])
+                    .values(last_used=now)
+                    .execution_options(synchronize_session=False)
+                )
+        return d
 
     def list_tokens(self, user: str | None = None) -> list[dict[str, Any]]:
         """API tokens (never the token itself), by id."""
