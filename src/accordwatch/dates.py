@@ -185,10 +185,12 @@ def _local_tense(text: str, start: int, end: int, default: str) -> str:
     if _FORWARD_SIGNAL.search(before):
         return "future"
     if _DEADLINE_SIGNAL.search(before):
-        if _cues(_FUTURE, before) or re.search(r"\b(?:was|were|had been) (?:due|supposed|set|scheduled)\b", before, I):
+        wide = text[max(0, start - 150) : start]
+        if _cues(_FUTURE, wide) or re.search(r"\b(?:was|were|had been) (?:due|supposed|set|scheduled)\b", wide, I):
             return "future"
-        if not _cues(_PAST, before):
+        if not _cues(_PAST, wide):
             return "future"
+        return "past"
     for window in (before, text[end : end + 25]):
         f = _cues(_FUTURE, window)
         p = _cues(_PAST, window)

@@ -98,6 +98,7 @@ def _previous_district(doc: Doc, pos: int, limit_sentences: int = 6, kinds: tupl
 
 _N_VILLAGES = re.compile(r"\bthe (two|three|four|both) (villages|towns)\b|\bthe (village|town)\b", re.IGNORECASE)
 _CORRIDOR = re.compile(r"\bthe corridor\b", re.IGNORECASE)
+_THE_CITY = re.compile(r"\bthe (?:city|town)\b(?! of\b)", re.IGNORECASE)
 _THE_COUNTRY = re.compile(r"\b(?:in|across|throughout|from|out of|around) the country\b", re.IGNORECASE)
 _THE_ENCLAVE = re.compile(r"\bthe (?:enclave|exclave|strip)\b", re.IGNORECASE)
 
@@ -278,6 +279,10 @@ def build_events(doc: Doc) -> None:
             tx = derived
         # ongoing "since D": the start date
         places = A.places_in(doc.places, sent.start + lo, sent.start + hi, doc.text, trig.type)
+        if not places and re.match(r"\s*,?\s*(?:which|where)\b", sent.text[max(0, lo - 2) : lo + 8], re.IGNORECASE):
+            # "... districts such as Aghdam, which its army entered on Friday": the antecedent
+            before = [p for p in doc.places if sent.start <= p.start and p.end <= sent.start + lo]
+            places = before[-1:]
         if not places and sum(1 for t in doc.triggers if t.sentence == trig.sentence and t.type != EventType.DEADLINE_CHANGE) == 1:
             places = A.places_in(doc.places, sent.start, sent.end, doc.text, trig.type)
         if trig.type in (EventType.HANDOVER, EventType.WITHDRAWAL, EventType.EVACUATION, EventType.DEPLOYMENT, EventType.RETURN):
@@ -285,6 +290,8 @@ def build_events(doc: Doc) -> None:
             has_district = any(p.kind == "district" for p in places)
             if (not places or (trig.type in (EventType.HANDOVER, EventType.WITHDRAWAL) and not has_district)) and A.ANAPHOR.search(clause_text if places else sent.text):
                 places = _previous_district(doc, trig.start) or places
+            if not places and _THE_CITY.search(clause_text):
+                places = _previous_district(doc, trig.start, kinds=("city", "town"))
             if not places and _THE_COUNTRY.search(clause_text):
                 places = _report_country_place(doc)
             mv = _N_VILLAGES.search(clause_text)

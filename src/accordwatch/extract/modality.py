@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 # Clause boundaries inside a sentence.
 _BOUNDARY = re.compile(
-    r"[;:()\[\]“”\"]|\s[–—-]\s|,\s(?=(?:but|while|and|after|before|when|as|which|who|whose|although|though|whereas|so|then|with|saying|arguing|citing|adding|according|by)\b)"
+    r"[;()\[\]“”\"]|:(?=\s)|\s[–—-]\s|,\s(?=(?:but|while|and|after|before|when|as|which|who|whose|although|though|whereas|so|then|with|saying|arguing|citing|adding|according|by)\b)"
     r"|\s(?=(?:but|while|whereas|although|after|before|once|when)\s)",
     re.IGNORECASE,
 )
@@ -61,6 +61,7 @@ VERB_NEGATION = re.compile(r"\b(?:not|n't|never)\b", re.IGNORECASE)
 AS_PLANNED = re.compile(r"\b(?:(?:later|earlier|sooner) than (?:first |originally )?(?:planned|scheduled|agreed|expected)|as (?:first |originally )?(?:planned|scheduled|agreed))\b", re.IGNORECASE)
 PARTICIPLE_AFTER_PAST = re.compile(r"\b(?:\w+ed|withdrew|took|came|went|rode|drove|fell)\b[^.;]{3,}?,\s+(?:\w+\s+){0,2}?(?:completing|taking|finishing|bringing|ending|leaving|handing|returning)(?:\s+\w+){0,2}\s*$", re.IGNORECASE)
 YET_TO = re.compile(r"\b(?:ha(?:ve|s|d) yet to|(?:is|are|was|were) yet to)(?:\s+\w+)?\s*$", re.IGNORECASE)
+LIGHT_VERB = re.compile(r"\b(?:carried out|conducted|completed|held|staged|finished|made)\b(?:\s+\w+){0,3}\s*$", re.IGNORECASE)
 HYPOTHETICAL = re.compile(r"\b(?:if|unless|would only|provided that|in case|whether)\b", re.IGNORECASE)
 SINCE = re.compile(r"\bsince\b", re.IGNORECASE)
 FUTURE_ONLY = re.compile(r"\b(?:will|shall|is to|are to|due to|expected to|set to|to be)\b", re.IGNORECASE)
@@ -168,6 +169,8 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult("planned", "infinitive")
     # nominal or present-tense trigger: read the clause's verbs
     if nominal:
+        if LIGHT_VERB.search(left_only):
+            return ModalityResult("occurred", "light-verb")
         if FINITE_PAST.search(near_left):
             return ModalityResult("planned" if PLANNED.search(clause) else "occurred", "noun-finite-past")
         return ModalityResult("planned", "noun-present")

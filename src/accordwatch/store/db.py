@@ -493,59 +493,68 @@ class Store:
         raise StoreError(f"database {self.url}: could not store {len(bundles)} reports (too many concurrent writers)")
 
     def _add_bundle(self, s: Session, b: ReportBundle) -> BundleResult:
+        # Core statements on the session's connection: same transaction, no ORM overhead.
+        conn = s.connection()
+        reports = ReportRow.__table__
         report = b.report
         digest = content_hash(report.text)
         path, url = report.path or "", report.url or ""
-        row = s.execute(
-            select(ReportRow.id, ReportRow.path, ReportRow.url, ReportRow.story_id).where(ReportRow.content_hash == digest)
+        row = conn.execute(
+            select(reports.c.id, reports.c.path, reports.c.url, reports.c.story_id).where(reports.c.content_hash == digest)
         ).first()
         if row is not None:
             if (row.path or "", row.url or "") != (path, url):
-                seen = s.scalar(
-                    select(ReportCopyRow.id).where(
-                        ReportCopyRow.report_id == row.id, ReportCopyRow.path == path, ReportCopyRow.url == url
-                    )
-                )
+                copies = ReportCopyRow.__table__
+                seen = conn.execute(
+                    select(copies.c.id).where(copies.c.report_id == row.id, copies.c.path == path, copies.c.url == url)
+                ).first()
                 if seen is None:
-                    s.add(ReportCopyRow(report_id=row.id, source=report.source, url=url, title=report.title, path=path, seen_at=utcnow()))
-                    s.flush()
+                    conn.execute(insert(copies).values(report_id=row.id, source=report.source, url=url,
+                                                       title=report.title, path=path, seen_at=utcnow()))
             n_ev = n_link = 0
             if b.events and not self._event_ids(s, row.id, b.extractor_version):
                 n_ev, n_link = self._add_events_links(s, row.id, b)  # stored by an older, interrupted ingest
             return BundleResult(row.id, False, n_ev, n_link, row.story_id, digest)
-        new = ReportRow(
-            content_hash=digest,
-            text=report.text,
-            published=report.published,
-            source=report.source,
-            url=report.url,
-            title=report.title,
-            language=report.language or "en",
-            path=report.path,
-            ingested_at=utcnow(),
-        )
-        s.add(new)
-        s.flush()
         story = None
         if b.similar_to is not None and b.similar_to != digest:
-            other = s.execute(
-                select(ReportRow.id, ReportRow.story_id).where(ReportRow.content_hash == b.similar_to)
+            other = conn.execute(
+                select(reports.c.id, reports.c.story_id).where(reports.c.content_hash == b.similar_to)
             ).first()
             if other is not None:
                 story = other.story_id if other.story_id is not None else other.id
-        new.story_id = story if story is not None else new.id
+        new_id = conn.execute(
+            insert(reports)
+            .values(
+                content_hash=digest,
+                text=report.text,
+                published=report.published,
+                source=report.source,
+                url=report.url,
+                title=report.title,
+                language=report.language or "en",
+                path=report.path,
+                ingested_at=utcnow(),
+                story_id=story,
+            )
+            .returning(reports.c.id)
+        ).scalar_one()
+        if story is None:
+            story = new_id
+            conn.execute(update(reports).where(reports.c.id == new_id).values(story_id=new_id))
         if b.signature is not None:
-            s.add(ReportSignatureRow(report_id=new.id, num_perm=b.num_perm or len(b.signature) // 4, signature=b.signature))
-        s.flush()
-        n_ev, n_link = self._add_events_links(s, new.id, b)
-        return BundleResult(new.id, True, n_ev, n_link, new.story_id, digest)
+            conn.execute(insert(ReportSignatureRow.__table__).values(
+                report_id=new_id, num_perm=b.num_perm or len(b.signature) // 4, signature=b.signature))
+        n_ev, n_link = self._add_events_links(s, new_id, b)
+        return BundleResult(new_id, True, n_ev, n_link, story, digest)
 
     @staticmethod
     def _add_events_links(s: Session, report_id: int, b: ReportBundle) -> tuple[int, int]:
         if not b.events:
             return 0, 0
+        conn = s.connection()
+        events = EventRow.__table__
         rows = [_event_values(report_id, seq, e, b.extractor_version) for seq, e in enumerate(b.events)]
-        ids = list(s.scalars(insert(EventRow).returning(EventRow.id, sort_by_parameter_order=True), rows))
+        ids = list(conn.execute(insert(events).returning(events.c.id, sort_by_parameter_order=True), rows).scalars())
         seen: set[tuple[int, str, str]] = set()
         evidence = []
         now = utcnow()
@@ -567,7 +576,7 @@ class Store:
                 )
             )
         if evidence:
-            s.execute(insert(EvidenceRow), evidence)
+            conn.execute(insert(EvidenceRow.__table__), evidence)
         return len(ids), len(evidence)
 
     # -- near-duplicate signatures and stories
