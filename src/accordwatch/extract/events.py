@@ -79,6 +79,8 @@ def _previous_district(doc: Doc, pos: int, limit_sentences: int = 6, kinds: tupl
     prev = [p for p in doc.places if lo <= p.start < pos and p.kind in kinds]
     if not prev and kinds == ("district",):
         prev = [p for p in doc.places if lo <= p.start < pos and p.kind in ("town", "city")]
+    if not prev and kinds == ("district",):
+        prev = [p for p in doc.places if lo <= p.start < pos and p.kind in ("region",)]
     if not prev:
         return []
     if n > 1:

@@ -28,6 +28,10 @@ def _places_ok(a: Event, b: Event) -> bool:
     return bool(set(a.places) & set(b.places))
 
 
+def _agents(e: Event) -> set[str]:
+    return {x.strip().casefold() for x in (e.agent or "").split(",") if x.strip()}
+
+
 def _can_merge(a: Event, b: Event) -> bool:
     if a.type != b.type:
         return False
@@ -38,7 +42,8 @@ def _can_merge(a: Event, b: Event) -> bool:
         # one names no place: the same action when both are dated the same day,
         # or when it is a bounded operation and one mention is its undated plan
         if one_empty and a.date and a.date == b.date and a.type != EventType.EXCHANGE:
-            return True
+            # unless different actors are named: different actions on the same day
+            return not (_agents(a) and _agents(b) and not _agents(a) & _agents(b))
         if one_empty and a.type in BOUNDED and {a.modality, b.modality} & {Modality.PLANNED} and (a.date is None) != (b.date is None):
             undated = a if a.date is None else b
             return undated.modality == Modality.PLANNED and undated.date_precision != "vague"

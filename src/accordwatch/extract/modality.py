@@ -62,6 +62,7 @@ AS_PLANNED = re.compile(r"\b(?:(?:later|earlier|sooner) than (?:first |originall
 PARTICIPLE_AFTER_PAST = re.compile(r"\b(?:\w+ed|withdrew|took|came|went|rode|drove|fell)\b[^.;]{3,}?,\s+(?:\w+\s+){0,2}?(?:completing|taking|finishing|bringing|ending|leaving|handing|returning)(?:\s+\w+){0,2}\s*$", re.IGNORECASE)
 YET_TO = re.compile(r"\b(?:ha(?:ve|s|d) yet to|(?:is|are|was|were) yet to)(?:\s+\w+)?\s*$", re.IGNORECASE)
 LIGHT_VERB = re.compile(r"\b(?:carried out|conducted|completed|held|staged|finished|made)\b(?:\s+\w+){0,3}\s*$", re.IGNORECASE)
+FORCED_TO = re.compile(r"\b(?:forcing|forced|compelling|compelled|obliging)\b(?:\s+\w+){1,5}\s+to\s*$", re.IGNORECASE)
 HYPOTHETICAL = re.compile(r"\b(?:if|unless|would only|provided that|in case|whether)\b", re.IGNORECASE)
 SINCE = re.compile(r"\bsince\b", re.IGNORECASE)
 FUTURE_ONLY = re.compile(r"\b(?:will|shall|is to|are to|due to|expected to|set to|to be)\b", re.IGNORECASE)
@@ -130,6 +131,8 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult(fixed, "rule")
     if YET_TO.search(left_only):
         return ModalityResult("planned", "yet-to")
+    if FORCED_TO.search(left_only):
+        return ModalityResult("occurred", "forced-to")
     if CANCELLED.search(clause):
         return ModalityResult("cancelled", "cancelled")
     if REFUSED_STRICT.search(left):
