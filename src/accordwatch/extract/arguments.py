@@ -72,6 +72,8 @@ def pick_date(timexes: list, lo: int, hi: int, trig_start: int, trig_end: int, t
 
 
 SPEAKER_SEAT = re.compile(r"\b(?:ministry|government|officials?|spokes(?:man|woman|person)|office|command|authorities|briefing|talks|reporters|presidency)\s+in\s+$", re.IGNORECASE)
+TOPIC_OF = re.compile(r"\b(?:agreement|deal|accord|statement|talks|war|conflict|negotiations|truce|ceasefire)\s+(?:on|over|about|for|in)\s+(?:the\s+)?$", re.IGNORECASE)
+DESTINATION = re.compile(r"\b(?:toward|towards|to|for|into)\s+(?:the\s+)?$", re.IGNORECASE)
 LOCATIVE = re.compile(r"\b(?:in|into|inside|across|throughout|within|at|near|on|over|around)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
 LEAVING = re.compile(r"\b(?:from|out of|leave|left|leaving)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
 
@@ -85,6 +87,10 @@ def places_in(places: list, lo: int, hi: int, text: str, etype: EventType) -> li
             continue
         if SPEAKER_SEAT.search(text[max(lo, p.start - 40) : p.start]):
             continue  # "the defence ministry in Baku said": where the speaker sits
+        if TOPIC_OF.search(text[max(lo, p.start - 40) : p.start]):
+            continue  # "the agreement on Nagorno-Karabakh": what a deal is about, not where
+        if etype == EventType.EVACUATION and DESTINATION.search(text[max(lo, p.start - 20) : p.start]):
+            continue  # people leave a place: "drove toward Stepanakert" is where they went
         if etype == EventType.HANDOVER and p.kind not in ("district", "city", "town", "village"):
             continue
         if p.kind == "country" or etype == EventType.SIGN:

@@ -41,12 +41,18 @@ def _can_merge(a: Event, b: Event) -> bool:
         one_empty = not (a.places and b.places)
         # one names no place: the same action when both are dated the same day,
         # or when it is a bounded operation and one mention is its undated plan
-        if one_empty and a.date and a.date == b.date and a.type != EventType.EXCHANGE:
+        if one_empty and a.date and a.date == b.date and (a.type != EventType.EXCHANGE or a.modality == b.modality):
             # unless different actors are named: different actions on the same day
             return not (_agents(a) and _agents(b) and not _agents(a) & _agents(b))
         if one_empty and a.type in BOUNDED and {a.modality, b.modality} & {Modality.PLANNED} and (a.date is None) != (b.date is None):
             undated = a if a.date is None else b
             return undated.modality == Modality.PLANNED and undated.date_precision != "vague"
+        if one_empty and a.modality == b.modality and (a.date is None or b.date is None):
+            undated = a if a.date is None else b
+            if undated.date_precision == "vague":
+                return False
+            # the same operation mentioned twice, once without its place or date
+            return a.type in BOUNDED or (a.modality in (Modality.OCCURRED, Modality.ONGOING) and a.type == EventType.EXCHANGE)
         return False
     if a.type == EventType.DEADLINE_CHANGE:
         return (a.new_date == b.new_date or None in (a.new_date, b.new_date)) and (a.old_date == b.old_date or None in (a.old_date, b.old_date))

@@ -63,6 +63,7 @@ PARTICIPLE_AFTER_PAST = re.compile(r"\b(?:\w+ed|withdrew|took|came|went|rode|dro
 YET_TO = re.compile(r"\b(?:ha(?:ve|s|d) yet to|(?:is|are|was|were) yet to)(?:\s+\w+)?\s*$", re.IGNORECASE)
 LIGHT_VERB = re.compile(r"\b(?:carried out|conducted|completed|held|staged|finished|made)\b(?:\s+\w+){0,3}\s*$", re.IGNORECASE)
 FORCED_TO = re.compile(r"\b(?:forcing|forced|compelling|compelled|obliging)\b(?:\s+\w+){1,5}\s+to\s*$", re.IGNORECASE)
+PERFECT_PROGRESSIVE = re.compile(r"\b(?:have|has|had) been \w+ing\b", re.IGNORECASE)
 HYPOTHETICAL = re.compile(r"\b(?:if|unless|would only|provided that|in case|whether)\b", re.IGNORECASE)
 SINCE = re.compile(r"\bsince\b", re.IGNORECASE)
 FUTURE_ONLY = re.compile(r"\b(?:will|shall|is to|are to|due to|expected to|set to|to be)\b", re.IGNORECASE)
@@ -152,7 +153,7 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult("ongoing", "present-passive")
     if SINCE.search(right) and re.search(r"\b(?:have|has|had)\b", near_left + " " + trig, re.IGNORECASE):
         return ModalityResult("ongoing", "since-perfect")
-    if ONGOING.search(near_left) or ONGOING.search(trig):
+    if ONGOING.search(near_left) or ONGOING.search(trig) or PERFECT_PROGRESSIVE.search(near_left + " " + trig):
         return ModalityResult("ongoing", "ongoing")
     if PLANNED.search(trig):
         return ModalityResult("planned", "modal-in-trigger")
