@@ -69,6 +69,26 @@ def measure(backend: str, folder: Path, tmp: Path, pg_base: str, what: str) -> t
         return secs, mib, cpu
 
 
+def targets(rows: list[list[str]]) -> str:
+    """The targets (>= 200 reports/s into SQLite; < 500 MB at 100,000 reports) and
+    the memory slope per report, projected to 100,000 when that size was not run."""
+    lines = []
+    for backend in dict.fromkeys(r[0] for r in rows):
+        rs = [r for r in rows if r[0] == backend]
+        n = [int(r[1].replace(",", "")) for r in rs]
+        mib = [float(r[5]) for r in rs]
+        best = max(float(r[4]) for r in rs)
+        slope = (mib[-1] - mib[0]) / (n[-1] - n[0]) if len(rs) > 1 and n[-1] > n[0] else 0.0
+        at_100k = mib[-1] + slope * (100_000 - n[-1])
+        line = (f"{backend}: best {best:.0f} reports per CPU-second"
+                + (f" (target >= 200: {'met' if best >= 200 else 'NOT met'})" if backend == "sqlite" else "")
+                + f"; peak memory grows {slope * 1024:.1f} KiB per report"
+                + (f", {at_100k:.0f} MiB projected at 100,000 reports" if n[-1] < 100_000 else "")
+                + f" (target < 500 MB: {'met' if at_100k < 500 else 'NOT met'}).")
+        lines.append("- " + line)
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1000,5000")
@@ -111,7 +131,7 @@ def main() -> None:
                 print(" | ".join(row), flush=True)
     heads = ["database", "reports", "ingest wall s", "ingest reports/s (wall)", "ingest reports/CPU-s", "ingest peak MiB",
              "plain reports/s (wall)", "plain reports/CPU-s", "plain peak MiB", "ingest / plain (CPU)"]
-    md = table(heads, rows)
+    md = table(heads, rows) + "\n\n" + targets(rows)
     print(md)
     if a.write:
         body = (header("ingest") + "\n"

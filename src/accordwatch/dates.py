@@ -332,7 +332,17 @@ def _strippable(rest: str) -> bool:
     return all(re.match(r"[a-z]{2}", b) for b in branches)
 
 
+def _required(rx: re.Pattern) -> frozenset[str] | None:
+    from .extract.prefilter import required_literals
+
+    if not rx.flags & re.IGNORECASE:
+        return None
+    r = required_literals(rx.pattern)
+    return frozenset(r) if r else None
+
+
 _FAST_PATTERNS = [(kind, rx, *_fast(rx)) for kind, rx in _PATTERNS]
+_REQUIRED = {kind: _required(rx) for kind, rx in _PATTERNS}
 
 
 def finditer_bounded(rx: re.Pattern, text: str, lead_boundary: bool, pos: int = 0, endpos: int | None = None):
@@ -354,6 +364,9 @@ def _cands(text: str, folded: str | None = None) -> list[_Cand]:
     out: list[_Cand] = []
     low = folded if folded is not None else fold_case(text)
     for kind, orig, rx, lead in _FAST_PATTERNS:
+        req = _REQUIRED[kind]
+        if req is not None and not any(x in low for x in req):
+            continue
         source = low if rx is not orig else text
         for m in finditer_bounded(rx, source, lead):
             s, e = m.span()

@@ -29,6 +29,7 @@ class TriggerRule:
     confidence: float
     fast: re.Pattern | None = None  # case-sensitive, for lower-cased text
     lead_boundary: bool = False
+    required: frozenset[str] | None = None  # literals a match must contain (prefilter)
 
 
 def _top_level(src: str) -> str:
@@ -55,6 +56,13 @@ def _top_level(src: str) -> str:
     return "".join(out)
 
 
+def _required(src: str) -> frozenset[str] | None:
+    from .prefilter import required_literals
+
+    r = required_literals(src)
+    return frozenset(r) if r else None
+
+
 @lru_cache(maxsize=1)
 def load_rules() -> tuple[TriggerRule, ...]:
     raw = yaml.safe_load(resources.files("accordwatch.extract").joinpath("rules/triggers.yaml").read_text("utf-8"))
@@ -77,6 +85,7 @@ def load_rules() -> tuple[TriggerRule, ...]:
                 confidence=float(r.get("confidence", 0.7)),
                 fast=re.compile(src[2:] if lead else src),
                 lead_boundary=lead,
+                required=_required(src),
             )
         )
     return tuple(rules)
@@ -116,7 +125,10 @@ def find_triggers_in(text: str, spans: list[tuple[int, int]]) -> list[list[Candi
 
     lo_all, hi_all = spans[0][0], spans[-1][1]
     low = fold_case(text)
+    region = low[lo_all:hi_all]
     for rule in load_rules():
+        if rule.required is not None and not any(x in region for x in rule.required):
+            continue  # a literal every match needs is absent: the rule cannot fire
         for m in finditer_bounded(rule.fast, low, rule.lead_boundary, lo_all, hi_all):
             i = bisect.bisect_right(starts, m.start()) - 1
             if i < 0:
