@@ -13,7 +13,7 @@ from accordwatch.extract.triggers import load_rules
     [
         (r"\bwithdr(?:aw|awn|ew)\b", "troops withdrew"),
         (r"\b(?:attacked|shelled)\b", "they shelled the town"),
-        (r"\b(?P<n>\d+)\s+(?P<unit>days?|weeks?)\s+later\b", "three days later"),
+        (r"\b(?P<n>\d+)\s+(?P<unit>days?|weeks?)\s+later\b", "3 days later"),
         (r"\bpull(?:ed|ing)?(?: \w+){0,6}? (?:out|back)\b", "pulling guns back"),
         (r"(?:handover|transfer) of", "the transfer of"),
     ],
