@@ -4,8 +4,9 @@ against the single-process run (the peer), same reports, same run, SQLite.
 Each mode runs `accordwatch ingest` in a child process on a fresh database;
 start-up (imports, cluster start) is measured on an empty input and
 subtracted. The projection per added worker follows Amdahl's law from two
-measured CPU costs per report: extraction + linking (the part the workers
-take) and the rest (reading, MinHash, writing: the client's serial part).
+measured CPU costs per report: extraction + linking + MinHash signature (the
+part the workers take) and the rest (reading, near-duplicate lookup, writing:
+the client's serial part).
 
     python benchmarks/dask_scaling.py --count 2000
     python benchmarks/dask_scaling.py --count 10000 --write
@@ -85,10 +86,10 @@ def main() -> None:
         p = ext_cpu / n
         s = max(total - p, 1e-9)
     proj = [[w, f"{1 / (s + p / w):.0f}", f"{(1 / (s + p / w)) / (1 / (s + p)):.2f}x"] for w in (1, 2, 4, 8, 16)]
-    md = table(["mode", "reports", "start-up s", "wall s", "reports/s (after start-up)", "client CPU s", "vs single process"], rows)
+    md = table(["mode", "reports", "start-up s", "wall s", "reports/s (after start-up)", "CPU s (process tree)", "vs single process"], rows)
     md2 = table(["workers (dedicated cores)", "projected reports/s", "vs 1 worker"], proj)
-    note = (f"Measured CPU per report: extraction + linking {p * 1000:.1f} ms (on the workers), the rest {s * 1000:.1f} ms "
-            f"(reading, MinHash, writing: the client, serial). Projection: 1 / (rest + extraction / workers), "
+    note = (f"Measured CPU per report: extraction + linking + MinHash {p * 1000:.1f} ms (on the workers), the rest {s * 1000:.1f} ms "
+            f"(reading, near-duplicate lookup, writing: the client, serial). Projection: 1 / (rest + extraction / workers), "
             f"limit {1 / s:.0f} reports/s for one writer.")
     print(md)
     print(md2)

@@ -240,7 +240,8 @@ def main() -> None:
     heads = ["database", "events", "evidence per answer (mean)", "status p50 ms", "status p95 ms",
              "status CPU p50 ms", "status CPU p95 ms", "queries",
              "naive ORM p50 ms", "naive ORM p95 ms", "naive queries", "speed-up (p50)"]
-    md = table(heads, rows)
+    md = table(heads, rows) + "\n\n" + "\n".join(
+        f"- {r[0]}: p95 {r[4]} ms (target < 50 ms: {'met' if float(r[4]) < 50 else 'NOT met'})" for r in rows)
     print(md)
     if a.write:
         body = (header("status") + "\n"

@@ -8,15 +8,17 @@ from sqlalchemy import create_engine, text
 SKIP = {"id", "report_id", "event_id", "evidence_id", "ingested_at", "seen_at", "created_at", "first_seen", "last_seen", "at", "duplicate_of", "story_id"}
 
 
-def dump(url: str) -> dict[str, list[tuple]]:
-    """Rows of reports, copies, events, evidence and quarantine, keyed by content."""
+def dump(url: str, stories: bool = True) -> dict[str, list[tuple]]:
+    """Rows of reports, copies, events, evidence and quarantine, keyed by content
+    (with each report's story, by the content hash of its first report, if ``stories``)."""
     engine = create_engine(url)
     try:
         with engine.connect() as c:
             hashes = dict(c.execute(text("SELECT id, content_hash FROM reports")).all())
             out: dict[str, list[tuple]] = {}
             out["reports"] = sorted(
-                _s(r) for r in c.execute(text("SELECT content_hash, published, title, url, path, source, language FROM reports"))
+                _s(r[:-1]) + ((hashes.get(r[-1]),) if stories else ())  # the story, by the content hash of its first report
+                for r in c.execute(text("SELECT content_hash, published, title, url, path, source, language, story_id FROM reports"))
             )
             out["copies"] = sorted(
                 (hashes[r[0]],) + _s(r[1:]) for r in c.execute(text("SELECT report_id, path, url, source FROM report_copies"))

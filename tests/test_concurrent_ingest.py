@@ -60,6 +60,10 @@ def single(reports, tmp_path_factory) -> dict:
     return dump(url)
 
 
+def dump_single_reports(d: dict) -> list[tuple]:
+    return sorted(r[:-1] for r in d["reports"])
+
+
 @pytest.fixture
 def pg_url(tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """A fresh PostgreSQL schema (SQLite writers take turns on one lock, so the race is PostgreSQL's)."""
@@ -83,7 +87,10 @@ def test_two_ingests_at_once_store_each_report_once(pg_url, reports, single):
     for p, (_, err) in zip(procs, outs):
         assert p.returncode == 2, err
 
-    got = dump(db_url)
+    # Stories (near-duplicate groups) are not compared: each process groups
+    # with its own in-memory index, so which report starts a story may differ.
+    got = dump(db_url, stories=False)
+    single = {**single, "reports": dump_single_reports(single)}
     for table in ("reports", "copies", "events", "evidence"):
         assert len(got[table]) == len(single[table]), table
         assert got[table] == single[table], table

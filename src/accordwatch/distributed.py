@@ -1,14 +1,14 @@
 """Extraction on a Dask cluster: ``accordwatch ingest --workers N`` / ``--scheduler URL``.
 
-Extraction and linking are pure (text + date + agreements -> events + links),
-so they run on the cluster in chunks of reports. Writing stays in the client
+Extraction, linking and MinHash signatures are pure (text + date + agreements
+-> events + links + signature), so they run on the cluster in chunks of reports. Writing stays in the client
 process: one writer, in input order, so the database is the same as after a
 single-process run. At most ``max_in_flight`` chunks are on the cluster at a
 time, so memory stays flat however many reports come in.
 
     >>> with cluster_client(workers=2) as client:
     ...     for item, result in extract_many(items, client, agreements):
-    ...         ...  # result: (events, links), an Exception, or None (not extracted)
+    ...         ...  # result: (events, links, (num_perm, MinHash)), an Exception, or None
 """
 
 from __future__ import annotations
@@ -23,13 +23,15 @@ from .errors import AccordWatchError
 DEFAULT_CHUNK = 16
 
 
-def extract_one(text: str, published: Any, agreements: list) -> tuple[list, list]:
-    """Events and evidence links of one report (pure; what every worker runs)."""
+def extract_one(text: str, published: Any, agreements: list) -> tuple[list, list, tuple[int, Any]]:
+    """Events, evidence links and the MinHash signature (``(num_perm, MinHash)``)
+    of one report: the pure part of an ingest, what every worker runs."""
     from .extract import extract_events
     from .link import link_events
+    from .neardup import NUM_PERM, minhash
 
     events = extract_events(text, published)
-    return events, list(link_events(events, published, agreements))
+    return events, list(link_events(events, published, agreements)), (NUM_PERM, minhash(text, NUM_PERM))
 
 
 def _extract_chunk(texts: list[tuple[str, Any]], agreements: list) -> list[Any]:
@@ -94,7 +96,8 @@ def extract_many(
 ) -> Iterator[tuple[Any, Any]]:
     """``(item, result)`` for every item, in input order.
 
-    ``result`` is ``(events, links)``, the exception extraction raised, or
+    ``result`` is ``(events, links, (num_perm, MinHash))`` (see
+    :func:`extract_one`), the exception extraction raised, or
     ``None`` when the item was not sent (it carries an error, or ``skip(item)``
     said its events are already stored: the writer decides what to do).
     Items are sent in chunks of ``chunk_size``; at most ``max_in_flight``

@@ -165,7 +165,8 @@ class Ingestor:
 
     def add(self, item: Item, extracted: object = None) -> None:
         """Take one item; ``extracted`` is what :mod:`accordwatch.distributed`
-        computed for it elsewhere: ``(events, links)`` or the exception raised."""
+        computed for it elsewhere: ``(events, links, (num_perm, MinHash))`` or
+        the exception raised."""
         s = self.summary
         s.seen += 1
         if item.error:
@@ -209,12 +210,13 @@ class Ingestor:
                 if digest in known or digest in in_batch:
                     bundles.append(ReportBundle(report, None, EXTRACTOR_VERSION))
                     continue
+                sig = None  # (num_perm, MinHash) computed by a Dask worker
                 try:
                     pre = ready.get(id(item))
                     if isinstance(pre, BaseException):
                         raise pre
                     if pre is not None:
-                        events, links = pre  # type: ignore[misc]
+                        events, links, sig = pre  # type: ignore[misc]
                     else:
                         events = extract_events(item.text, item.published)
                         links = link_events(events, item.published, self.agreements)
@@ -223,7 +225,7 @@ class Ingestor:
                                      f"{item.origin}: extraction failed ({type(exc).__name__}: {exc}); "
                                      "report this as a bug with the quarantined text", item.text.encode("utf-8", "replace"))
                     continue
-                m = minhash(item.text, self.num_perm)
+                m = sig[1] if sig is not None and sig[0] == self.num_perm else minhash(item.text, self.num_perm)
                 match = self.index.best(m)
                 self.index.add(digest, m)
                 in_batch.add(digest)

@@ -131,6 +131,26 @@ def _text_bonus(e: Event, p: Provision) -> float:
     return bonus
 
 
+def _countries(names: Iterable[str]) -> set[str]:
+    from .geo import Gazetteer
+
+    out: set[str] = set()
+    g = Gazetteer.default()
+    for n in names:
+        rec = g.lookup(n)
+        if rec and rec.get("country"):
+            out.add(_fold(rec["country"]))
+    return out
+
+
+def _same_country(event_places: Iterable[str], provision_places: Iterable[str]) -> bool:
+    """Some event place lies in the country of some provision place (per the gazetteer)."""
+    try:
+        return bool(_countries(event_places) & _countries(provision_places))
+    except Exception:  # noqa: BLE001 - a gazetteer problem must not stop linking
+        return False
+
+
 def _kind_ok(e: Event, p: Provision) -> bool:
     if e.type == EventType.DEADLINE_CHANGE:
         return True
@@ -178,9 +198,13 @@ def link_events(events: list[Event], published: dt.date, agreements: Iterable[Ag
                 eplaces = {_fold(x) for x in e.places}
                 score = 1.0
                 if pplaces and eplaces:
-                    if not pplaces & eplaces:
+                    if pplaces & eplaces:
+                        score += 2.0
+                    elif p.kind == EventType.CEASEFIRE and _same_country(e.places, p.places):
+                        # a ceasefire covers its whole theatre: a town inside it (Hadrut) counts
+                        score += 1.0
+                    else:
                         continue
-                    score += 2.0
                 elif pplaces and not eplaces:
                     # no place named: only when this provision is the only one of its kind,
                     # or when the sentence names one of its keywords (or numbers)

@@ -93,7 +93,7 @@ class Frame:
 
 
 def _parties_in(doc: Doc, lo: int, hi: int) -> list:
-    return [p for p in doc.parties if lo <= p.start and p.end <= hi]
+    return doc.within("parties", lo, hi)
 
 
 def _names(ps: list) -> list[str]:
@@ -102,6 +102,28 @@ def _names(ps: list) -> list[str]:
         if p.party not in out:
             out.append(p.party)
     return out
+
+
+def _plus(d: dt.date, days: int) -> dt.date | None:
+    try:
+        return d + dt.timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+def _view(doc: Doc, s, around: int | None = None, limit: int = 1200):
+    """A sentence, or a bounded window of it around ``around`` when it is huge."""
+    if s.end - s.start <= limit:
+        return s
+    from .events import _View
+
+    c = around if around is not None else s.start
+    lo = max(s.start, c - limit // 2)
+    hi = min(s.end, lo + limit)
+    return _View(lo, hi, doc.text[lo:hi])
+
+
+MAX_FRAMES = 100  # deadline changes considered per report
 
 
 def _coordinated(doc: Doc, ps: list) -> list:
@@ -208,9 +230,7 @@ def _fill_parties(doc: Doc, f: Frame, s) -> None:
 
 def _frame_dates(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
     for s in sentences:
-        for t in doc.timexes:
-            if not (s.start <= t.start and t.end <= s.end):
-                continue
+        for t in doc.within("timexes", s.start, s.end):
             if t.type == "DURATION":
                 continue
             if t.date is None or t.precision not in ("day", "time"):
@@ -244,10 +264,13 @@ def _subject(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
     preferring one dated on the old or new date."""
     best = None
     best_d = None
+    lo_all = min(s.start for s in sentences)
+    hi_all = max(s.end for s in sentences)
     for e in doc.events:
         if e.type in (EventType.DEADLINE_CHANGE, EventType.SIGN):
             continue
-        if not any(s.start <= (e.trigger_start or e.start) < s.end for s in sentences):
+        pos = e.trigger_start or e.start
+        if not (lo_all <= pos < hi_all) or not any(s.start <= pos < s.end for s in sentences):
             continue
         d = abs((e.trigger_start or e.start) - trigger_abs)
         if e.date is not None and e.date in (f.old, f.new):
@@ -262,7 +285,7 @@ def _subject(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
         lo = min(s.start for s in sentences)
         hi = max(s.end for s in sentences)
         kinds = ("district", "city", "town", "village", "corridor", "region", "sea", "river", "country")
-        ps = [p for p in doc.places if lo <= p.start < hi and p.kind in kinds and not (p.kind == "country" and not _is_location(doc, p))]
+        ps = [p for p in doc.within("places", lo, hi) if p.kind in kinds and not (p.kind == "country" and not _is_location(doc, p))]
         ps.sort(key=lambda p: (not (sentences[0].start <= p.start < sentences[0].end), p.start))
         f.places = [p.name for p in ps[:2]]
 
@@ -270,18 +293,17 @@ def _subject(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
 def build_deadline_frames(doc: Doc) -> None:
     """Pipeline step: deadline_change triggers -> deadline_change events (merged per change)."""
     frames: list[Frame] = []
-    for trig in doc.triggers:
-        if trig.type != EventType.DEADLINE_CHANGE:
-            continue
+    dl_triggers = [t for t in doc.triggers if t.type == EventType.DEADLINE_CHANGE][:MAX_FRAMES]
+    for trig in dl_triggers:
         si = trig.sentence
-        s = doc.sentences[si]
+        s = _view(doc, doc.sentences[si], trig.start)
         local = doc.text[max(s.start, trig.start - 60) : min(s.end, trig.end + 40)]
         if NEGATED_CHANGE.search(local) or NEGATED_CHANGE.search(s.text):
             continue
         # a request for a delay is not itself the change unless the sentence also grants/decides it
         f = Frame(si, s.start, s.end, s.text, trig.text, trig.rule)
-        prev = [doc.sentences[si - 1]] if si > 0 else []
-        nxt = doc.sentences[si + 1 : si + 4]
+        prev = [_view(doc, doc.sentences[si - 1], doc.sentences[si - 1].end)] if si > 0 else []
+        nxt = [_view(doc, x) for x in doc.sentences[si + 1 : si + 4]]
         frame_sents = prev + [s] + nxt
         for fs in [s] + nxt + prev:
             _fill_parties(doc, f, fs)
@@ -307,14 +329,14 @@ def build_deadline_frames(doc: Doc) -> None:
                         break
         f.duration_days = dd
         if f.new is None and f.old is not None and dd:
-            f.new = f.old + dt.timedelta(days=dd)
+            f.new = _plus(f.old, dd)
         _subject(doc, f, [s] + prev, trig.start)
         if f.date is None and PRESENT_PERFECT_TRIGGER.search(s.text):
             f.date = doc.anchor
         if f.date is None:
             # "announced on Thursday", "put off ... on Saturday"
-            for t in doc.timexes:
-                if s.start <= t.start < s.end and t.date and t.precision in ("day", "time") and t.start not in f.used:
+            for t in doc.within("timexes", s.start, s.end):
+                if t.date and t.precision in ("day", "time") and t.start not in f.used:
                     before = doc.text[max(s.start, t.start - 70) : t.start]
                     if ANNOUNCE.search(before) or re.search(r"\b(?:put off|postponed|extended)\b", before, I) or trig.end <= t.start < trig.end + 60 and (t.signal or "") == "on" \
                             or 0 <= trig.start - t.end <= 25:
@@ -340,7 +362,7 @@ def build_deadline_frames(doc: Doc) -> None:
             if cands:
                 f.old = cands[0].date
         if f.new is None and f.old is not None and f.duration_days:
-            f.new = f.old + dt.timedelta(days=f.duration_days)
+            f.new = _plus(f.old, f.duration_days)
         if f.date is None and f.old is not None and f.old == f.new:
             f.date = f.old  # moved within the day: decided that day
         if f.old is None and f.new is None:

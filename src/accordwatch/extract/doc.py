@@ -7,6 +7,7 @@ fields are plain lists of small frozen records with character offsets into
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,12 +52,29 @@ class Doc:
     events: list[Event] = field(default_factory=list)
     agreement_dates: dict[str, dt.date] = field(default_factory=dict)
     name_dates: set[int] = field(default_factory=set)  # offsets of dates that name an agreement
+    _index: dict = field(default_factory=dict, repr=False)
 
     def sentence_index(self, pos: int) -> int:
-        for i, s in enumerate(self.sentences):
-            if s.start <= pos < s.end:
-                return i
-        return max(0, len(self.sentences) - 1)
+        starts = self._index.get("sentences")
+        if starts is None or len(starts) != len(self.sentences):
+            starts = [s.start for s in self.sentences]
+            self._index["sentences"] = starts
+        return max(0, bisect.bisect_right(starts, pos) - 1)
 
     def in_span(self, items: list, start: int, end: int) -> list:
         return [x for x in items if x.start >= start and x.end <= end]
+
+    def within(self, kind: str, lo: int, hi: int) -> list:
+        """Items of ``kind`` ("places", "timexes", "parties") inside [lo, hi), found by
+        bisection so that per-trigger lookups stay logarithmic on huge inputs."""
+        items = getattr(self, kind)
+        key = (kind, id(items), len(items))
+        cached = self._index.get(kind)
+        if cached is None or cached[0] != key:
+            items.sort(key=lambda x: x.start)
+            cached = (key, [x.start for x in items])
+            self._index[kind] = cached
+        starts = cached[1]
+        i = bisect.bisect_left(starts, lo)
+        j = bisect.bisect_left(starts, hi)
+        return [x for x in items[i:j] if x.end <= hi]

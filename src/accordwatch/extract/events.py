@@ -45,10 +45,10 @@ def _agent(doc: Doc, sent, lo: int, hi: int, trig_start: int, trig_end: int) -> 
     Recipient: 'to X' after the trigger."""
     abs_lo, abs_hi = sent.start + lo, sent.start + hi
     t0, t1 = sent.start + trig_start, sent.start + trig_end
-    before = [p for p in doc.parties if abs_lo <= p.start and p.end <= t0 and t0 - p.end < SUBJECT_PARTY_WINDOW]
+    before = [p for p in doc.within("parties", abs_lo, t0) if t0 - p.end < SUBJECT_PARTY_WINDOW]
     if not before:
-        before = [p for p in doc.parties if sent.start <= p.start and p.end <= t0 and t0 - p.end < SUBJECT_PARTY_WINDOW]
-    after = [p for p in doc.parties if t1 <= p.start and p.end <= abs_hi]
+        before = [p for p in doc.within("parties", sent.start, t0) if t0 - p.end < SUBJECT_PARTY_WINDOW]
+    after = doc.within("parties", t1, abs_hi)
     agent = None
     recipient = None
     by = [p for p in after if re.search(r"\bby\s+(?:the\s+)?(?:\w+\s+){0,2}$", doc.text[max(t1, p.start - 30) : p.start], re.IGNORECASE)]
@@ -76,11 +76,13 @@ def _previous_district(doc: Doc, pos: int, limit_sentences: int = 6, kinds: tupl
     among those mentioned in the previous sentences, the one the report mentions most."""
     si = doc.sentence_index(pos)
     lo = doc.sentences[max(0, si - limit_sentences)].start
-    prev = [p for p in doc.places if lo <= p.start < pos and p.kind in kinds]
+    lo = max(lo, pos - 4000)
+    window = doc.within("places", lo, pos)
+    prev = [p for p in window if p.kind in kinds]
     if not prev and kinds == ("district",):
-        prev = [p for p in doc.places if lo <= p.start < pos and p.kind in ("town", "city")]
+        prev = [p for p in window if p.kind in ("town", "city")]
     if not prev and kinds == ("district",):
-        prev = [p for p in doc.places if lo <= p.start < pos and p.kind in ("region",)]
+        prev = [p for p in window if p.kind in ("region",)]
     if not prev:
         return []
     if n > 1:
@@ -91,9 +93,12 @@ def _previous_district(doc: Doc, pos: int, limit_sentences: int = 6, kinds: tupl
             if len(out) == n:
                 break
         return out
-    freq: dict[str, int] = {}
-    for p in doc.places:
-        freq[p.name] = freq.get(p.name, 0) + 1
+    freq = doc._index.get("place_freq")
+    if freq is None:
+        freq = {}
+        for p in doc.places:
+            freq[p.name] = freq.get(p.name, 0) + 1
+        doc._index["place_freq"] = freq
     best = max(prev, key=lambda p: (freq.get(p.name, 0), p.start))
     return [best]
 
@@ -111,12 +116,21 @@ def _report_country_place(doc: Doc) -> list:
     from ..geo import Gazetteer
     from ..geo.gazetteer import PlaceMatch
 
-    c = _report_country(doc, Gazetteer.default())
+    if "report_country" not in doc._index:
+        doc._index["report_country"] = _report_country(doc, Gazetteer.default())
+    c = doc._index["report_country"]
     return [PlaceMatch(0, 0, c, c, "country", c, 0.5)] if c else []
 
 
 def _main_region(doc: Doc) -> list:
     """The region a report names most ("the enclave" in a report about the Gaza Strip)."""
+    if "main_region" in doc._index:
+        return doc._index["main_region"]
+    doc._index["main_region"] = _main_region_uncached(doc)
+    return doc._index["main_region"]
+
+
+def _main_region_uncached(doc: Doc) -> list:
     counts: dict[str, int] = {}
     first: dict[str, object] = {}
     for p in doc.places:
@@ -133,11 +147,11 @@ def _schedule_pairs(doc: Doc, sent, lo: int, hi: int, trig_end: int, trig_start:
     ("by 20 November – Aghdam, by 1 December – Lachin"; "Aghdam came back on 20 November and Kalbajar on 25 November")."""
     a0, a1 = sent.start + trig_end, sent.start + hi
     if trig_start is not None:
-        subj = [p for p in doc.places if sent.start + lo <= p.start and p.end <= sent.start + trig_start and p.kind == "district"]
+        subj = [p for p in doc.within("places", sent.start + lo, sent.start + trig_start) if p.kind == "district"]
         if subj:
             a0 = subj[-1].start
-    places = [p for p in doc.places if a0 <= p.start and p.end <= a1 and p.kind in ("district", "town", "city", "village", "corridor")]
-    days = [t for t in doc.timexes if a0 <= t.start and t.end <= a1 and t.date is not None and t.precision in ("day", "time")]
+    places = [p for p in doc.within("places", a0, a1) if p.kind in ("district", "town", "city", "village", "corridor")]
+    days = [t for t in doc.within("timexes", a0, a1) if t.date is not None and t.precision in ("day", "time")]
     if len(places) < 2 or len(days) < 2:
         return []
     items = sorted([("p", p) for p in places] + [("t", t) for t in days], key=lambda x: x[1].start)
@@ -181,20 +195,24 @@ _ANCHOR_WORDS = {
 
 def _anchor_date(doc: Doc, ref: str) -> dt.date | None:
     """The date of the signing / ceasefire a duration counts from, as stated in the report."""
+    key = ("anchor", ref)
+    if key in doc._index:
+        return doc._index[key]
+    found = None
     rx = re.compile(_ANCHOR_WORDS.get(ref, _ANCHOR_WORDS["agreement"]), re.IGNORECASE)
     for m in rx.finditer(doc.text):
-        near = [t for t in doc.timexes if t.date is not None and t.precision in ("day", "time") and 0 <= t.start - m.end() <= 40]
+        near = [t for t in doc.within("timexes", m.end(), m.end() + 80) if t.date is not None and t.precision in ("day", "time") and t.start - m.end() <= 40]
         if near:
-            return near[0].date
-    return None
+            found = near[0].date
+            break
+    doc._index[key] = found
+    return found
 
 
 def _duration_date(doc: Doc, sent, lo: int, hi: int, trig: Trigger):
     """Date of an event stated as a duration: "gave Israel 60 days to pull out", "within 135 days of the signing"."""
-    for t in doc.timexes:
+    for t in doc.within("timexes", sent.start + lo, sent.start + hi):
         if t.type != "DURATION" or t.duration_days is None:
-            continue
-        if not (sent.start + lo <= t.start and t.end <= sent.start + hi):
             continue
         between = doc.text[t.end : trig.start] if t.end <= trig.start else doc.text[trig.end : t.start]
         if len(between) > 60:
@@ -203,10 +221,13 @@ def _duration_date(doc: Doc, sent, lo: int, hi: int, trig: Trigger):
         if t.anchor in ("signing", "agreement", "ceasefire", "effect"):
             base = _anchor_date(doc, t.anchor)
         elif t.end <= trig.start and re.fullmatch(r"\s+to\s+", between) and re.search(r"\b(?:gave|give|given|gives|has|have|had|granted)\b[^.;]{0,30}$", doc.text[max(sent.start, t.start - 40) : t.start], re.IGNORECASE):
-            prior = [x for x in doc.timexes if sent.start <= x.start < t.start and x.date is not None and x.precision in ("day", "time")]
+            prior = [x for x in doc.within("timexes", sent.start, t.start) if x.date is not None and x.precision in ("day", "time")]
             base = prior[-1].date if prior else None
         if base is not None:
-            return _Derived(base + dt.timedelta(days=t.duration_days), "day", t.start, t.end)
+            try:
+                return _Derived(base + dt.timedelta(days=t.duration_days), "day", t.start, t.end)
+            except OverflowError:
+                return None
     return None
 
 
@@ -221,12 +242,42 @@ def _confidence(base: float, places: list, date, agent) -> float:
     return min(0.99, c)
 
 
+@dataclass(frozen=True)
+class _View:
+    """A window of a sentence around one trigger: whole for ordinary sentences,
+    bounded for pathological ones, so per-trigger work never grows with input size."""
+
+    start: int
+    end: int
+    text: str
+    bullet: bool = False
+    paragraph: int = 0
+
+
+WINDOW = 500
+
+
+def _window(doc: Doc, sent, trig: Trigger) -> _View:
+    if sent.end - sent.start <= 2 * WINDOW + 200:
+        return sent
+    lo = max(sent.start, trig.start - WINDOW)
+    hi = min(sent.end, trig.end + WINDOW)
+    return _View(lo, hi, doc.text[lo:hi], getattr(sent, "bullet", False), getattr(sent, "paragraph", 0))
+
+
+MAX_TRIGGERS = 5000  # a report with more is not a news report: the rest is ignored
+
+
 def build_events(doc: Doc) -> None:
     """Pipeline step: triggers -> events."""
-    for trig in doc.triggers:
+    per_sentence: dict[int, int] = {}
+    for t in doc.triggers:
+        if t.type != EventType.DEADLINE_CHANGE:
+            per_sentence[t.sentence] = per_sentence.get(t.sentence, 0) + 1
+    for trig in doc.triggers[:MAX_TRIGGERS]:
         if trig.type == EventType.DEADLINE_CHANGE:
             continue  # the deadlines step builds these from frames
-        sent = doc.sentences[trig.sentence]
+        sent = _window(doc, doc.sentences[trig.sentence], trig)
         ts, te = trig.start - sent.start, trig.end - sent.start
         res = modality(sent.text, ts, te, bullet_terms=_bullet_terms(doc, trig.sentence), fixed=trig.modality)
         if res.modality is None:
@@ -270,23 +321,23 @@ def build_events(doc: Doc) -> None:
             # a signing is dated by what stands right next to it ("signed late on Monday", "the November 9 statement signed")
             skip = frozenset(x for x in doc.name_dates if not (0 <= trig.start - x <= 40))
             d_lo, d_hi = max(d_lo, trig.start - 45), min(d_hi, trig.end + 45)
-        tx, vague = A.pick_date(doc.timexes, d_lo, d_hi, trig.start, trig.end, doc.text, allow_reporting=allow_reporting, skip=skip,
+        tx, vague = A.pick_date(doc.within("timexes", d_lo, d_hi), d_lo, d_hi, trig.start, trig.end, doc.text, allow_reporting=allow_reporting, skip=skip,
                                 nearest=trig.type == EventType.SIGN)
         if tx is None and not vague and trig.type != EventType.SIGN and mod in (Modality.OCCURRED, Modality.ONGOING, Modality.CANCELLED, Modality.POSTPONED):
-            tx, _ = A.pick_date(doc.timexes, sent.start, sent.end, trig.start, trig.end, doc.text, allow_reporting=True, skip=skip)
+            tx, _ = A.pick_date(doc.within("timexes", sent.start, sent.end), sent.start, sent.end, trig.start, trig.end, doc.text, allow_reporting=True, skip=skip)
         if res.date_negated:
             tx = None
         vague_date = tx is None and vague
         if derived is not None and not res.date_negated:
             tx = derived
         # ongoing "since D": the start date
-        places = A.places_in(doc.places, sent.start + lo, sent.start + hi, doc.text, trig.type)
+        places = A.places_in(doc.within("places", sent.start + lo, sent.start + hi), sent.start + lo, sent.start + hi, doc.text, trig.type)
         if not places and re.match(r"\s*,?\s*(?:which|where)\b", sent.text[max(0, lo - 2) : lo + 8], re.IGNORECASE):
             # "... districts such as Aghdam, which its army entered on Friday": the antecedent
-            before = [p for p in doc.places if sent.start <= p.start and p.end <= sent.start + lo]
+            before = doc.within("places", sent.start, sent.start + lo)
             places = before[-1:]
-        if not places and sum(1 for t in doc.triggers if t.sentence == trig.sentence and t.type != EventType.DEADLINE_CHANGE) == 1:
-            places = A.places_in(doc.places, sent.start, sent.end, doc.text, trig.type)
+        if not places and per_sentence.get(trig.sentence) == 1:
+            places = A.places_in(doc.within("places", sent.start, sent.end), sent.start, sent.end, doc.text, trig.type)
         if trig.type in (EventType.HANDOVER, EventType.WITHDRAWAL, EventType.EVACUATION, EventType.DEPLOYMENT, EventType.RETURN):
             clause_text = sent.text[lo:hi]
             has_district = any(p.kind == "district" for p in places)

@@ -90,17 +90,23 @@ def _absorb(keep: Event, other: Event) -> None:
     keep.confidence = min(0.99, max(keep.confidence, other.confidence) + 0.05)
 
 
+MAX_COMPARE = 300  # kept events of a type compared with a new one (bounds pathological inputs)
+
+
 def merge_events(events: list[Event]) -> list[Event]:
     out: list[Event] = []
+    by_type: dict[EventType, list[Event]] = {}
     for e in events:
-        for k in out:
+        kept = by_type.setdefault(e.type, [])
+        for k in kept[-MAX_COMPARE:]:
             if _can_merge(k, e):
                 _absorb(k, e)
                 break
         else:
+            kept.append(e)
             out.append(e)
     # a second pass: absorbing may have made two kept events mergeable
-    changed = True
+    changed = len(out) <= 2 * MAX_COMPARE
     while changed:
         changed = False
         for i in range(len(out)):

@@ -142,7 +142,7 @@ def step_filter(doc: Doc) -> None:
         if e.type == EventType.VIOLATION and e.date and (doc.anchor - e.date).days > 366:
             continue
         # an event dated in the future cannot have occurred
-        if e.modality == Modality.OCCURRED and e.date and e.date > doc.anchor + dt.timedelta(days=1):
+        if e.modality == Modality.OCCURRED and e.date and (e.date - doc.anchor).days > 1:
             e.modality = Modality.PLANNED
         kept.append(e)
     doc.events = kept

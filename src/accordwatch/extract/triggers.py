@@ -152,9 +152,11 @@ def find_triggers_in(text: str, spans: list[tuple[int, int]]) -> list[list[Candi
     for cands in found:
         cands.sort(key=lambda c: (c.start, -(c.end - c.start)))
         kept: list[Candidate] = []
+        reach: dict[EventType, int] = {}  # per type, the furthest end kept so far (starts are sorted)
         for c in cands:
-            if any(k.rule.type == c.rule.type and k.start < c.end and c.start < k.end for k in kept):
+            if reach.get(c.rule.type, -1) > c.start:
                 continue
             kept.append(c)
+            reach[c.rule.type] = max(reach.get(c.rule.type, -1), c.end)
         out.append(kept)
     return out
