@@ -501,7 +501,10 @@ def test_unreachable_server_names_the_url() -> None:
 def test_public_names() -> None:
     import accordwatch.store
 
-    assert accordwatch.store.__all__ == ["Store", "content_hash", "default_db_url", "normalise_text"]
+    assert accordwatch.store.__all__ == [
+        "BundleResult", "ReportBundle", "SignatureRecord", "Store", "content_hash", "default_db_url", "normalise_text",
+    ]
+    assert accordwatch.store.__all__ == sorted(accordwatch.store.__all__)
 
 
 def test_sqlite_file_is_shared_between_stores(tmp_path) -> None:  # type: ignore[no-untyped-def]
