@@ -148,7 +148,7 @@ def parse_number(s: str) -> int | None:
 def tense_of(text: str) -> str:
     """'future', 'past' or 'present' from simple cues in ``text``."""
     f = _FUTURE.search(text)
-    p = next(iter(_cues(_PAST, text)), None)
+    p = next(_iter_cues(_PAST, text), None)
     if f and not p:
         return "future"
     if p and not f:
@@ -164,18 +164,25 @@ _FORWARD_SIGNAL = re.compile(r"\b(?:(?:postponed|moved|pushed back|delayed|exten
 _DEADLINE_SIGNAL = re.compile(r"\b(?:by|until|till|no later than|not later than|postponed to|moved to|pushed back to|delayed to|extended to|put off to|to)\s+(?:the\s+)?$", I)
 
 
-def _cues(rx: re.Pattern, window: str) -> list[re.Match]:
+_PASSIVE_BEFORE = re.compile(r"\b(?:be|been|being|to)\s+$", I)
+
+
+def _iter_cues(rx: re.Pattern, window: str):
     if rx is _FUTURE:
-        return list(rx.finditer(window))
-    out = []
+        yield from rx.finditer(window)
+        return
     for m in rx.finditer(window):
-        if m.group(0).lower() in _NOT_PAST:
+        w = m.group(0).lower()
+        if w in _NOT_PAST:
             continue
         # a passive participle after "be"/"been" carries no tense of its own
-        if m.group(0).lower().endswith("ed") and re.search(r"\b(?:be|been|being|to)\s+$", window[max(0, m.start() - 8) : m.start()], I):
+        if w.endswith("ed") and _PASSIVE_BEFORE.search(window, max(0, m.start() - 8), m.start()):
             continue
-        out.append(m)
-    return out
+        yield m
+
+
+def _cues(rx: re.Pattern, window: str) -> list[re.Match]:
+    return list(_iter_cues(rx, window))
 
 
 def _local_tense(text: str, start: int, end: int, default: str) -> str:
@@ -348,6 +355,9 @@ _REQUIRED = {kind: _required(rx) for kind, rx in _PATTERNS}
 def finditer_bounded(rx: re.Pattern, text: str, lead_boundary: bool, pos: int = 0, endpos: int | None = None):
     """``rx.finditer`` that also requires a word boundary before each match when asked."""
     end = len(text) if endpos is None else endpos
+    if not lead_boundary:
+        yield from rx.finditer(text, pos, end)
+        return
     while pos <= end:
         m = rx.search(text, pos, end)
         if m is None:

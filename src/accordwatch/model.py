@@ -323,3 +323,26 @@ class EvidenceView:
     copies: int = 1
     story_id: int | None = None
     source: str | None = None
+
+
+@dataclass
+class EvidenceDigest:
+    """What the status rules need of one provision's counted evidence at as-of V,
+    without every row: ``Store.status_evidence`` builds it in SQL,
+    ``status.digest`` from a list of :class:`EvidenceView` (the same answer).
+
+    ``shown`` holds at most the ``limit`` most recent shown rows (oldest first);
+    ``shown_total`` counts them all.
+    """
+
+    provision_id: str
+    total: int = 0  # counted evidence (not rejected, known at K, accepted only if reviewed_only)
+    shown_total: int = 0  # evidence shown with the status (restatements published after V are not, unless nothing else is)
+    unreviewed: bool = False  # some shown evidence is machine-proposed
+    sources: int = 0  # independent stories among the counted evidence
+    denied: bool = False  # some ``denies`` evidence published by V
+    reschedules: list[EvidenceView] = field(default_factory=list)  # every counted ``reschedules``, oldest first
+    first_fulfils: EvidenceView | None = None  # earliest ``fulfils`` that happened by V
+    first_partly: EvidenceView | None = None  # earliest ``partly_fulfils`` that happened by V
+    breaches_per_day: dict[dt.date, int] = field(default_factory=dict)  # ``breaches`` that happened by V
+    shown: list[EvidenceView] = field(default_factory=list)

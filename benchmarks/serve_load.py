@@ -1,0 +1,308 @@
+"""Load test of the web server: `accordwatch serve` under N concurrent clients.
+
+Builds the demo database (SQLite, temporary folder), adds a viewer user and an
+API token, starts `accordwatch serve --public-read` in a subprocess on
+127.0.0.1 (a free port; loopback only), waits for ``/healthz``, then runs
+``--clients`` concurrent clients (default 20, ``httpx.AsyncClient``) for
+``--seconds`` (default 20) against each endpoint in turn:
+
+* status:    ``GET /api/v1/agreements/nk-2020-11-10/status?as_of=<random Nov-Dec 2020 date>``
+             with ``Authorization: Bearer <token>`` (the viewer's token)
+* dashboard: ``GET /agreements/nk-2020-11-10?as_of=...`` (anonymous: the server
+             runs with ``--public-read``, so no session cookie is needed)
+* healthz:   ``GET /healthz`` - the peer: a trivial endpoint, the framework's floor
+
+Per-request latency is recorded; p50 / p95 / p99, requests/s and errors are
+reported per endpoint. Client and server share the machine's cores.
+
+    python benchmarks/serve_load.py --seconds 5
+    python benchmarks/serve_load.py --write        # 20 clients, 20 s per endpoint, into RESULTS.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, header, table, write_section  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "src"))
+
+AGREEMENT = "nk-2020-11-10"
+DAY0 = dt.date(2020, 11, 1)
+N_DAYS = 61  # 1 November - 31 December 2020
+TARGETS = {"status": 50.0, "dashboard": 200.0}  # p95 in ms at 20 concurrent clients
+MAX_PER_CLIENT = 100_000  # hard bound on the requests of one client in one phase
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(folder: Path) -> tuple[str, str]:
+    """The demo database with a viewer and a token; returns (db url, token)."""
+    from accordwatch.demo import build_demo
+    from accordwatch.web.auth import hash_password, new_token, token_hash
+
+    url = f"sqlite:///{folder / 'demo.sqlite'}"
+    store, _summary = build_demo(url)
+    try:
+        store.add_user("loadviewer", hash_password("load-bench-pw"), "viewer")
+        token = new_token()
+        store.add_token("loadviewer", "serve-load", token_hash(token))
+    finally:
+        dispose = getattr(store, "close", None) or getattr(getattr(store, "engine", None), "dispose", None)
+        if dispose:
+            dispose()
+    return url, token
+
+
+def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "accordwatch.cli", "--db", url, "serve",
+           "--host", "127.0.0.1", "--port", str(port), "--public-read"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    fh = open(log, "wb")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)
+    proc._aw_log = fh  # type: ignore[attr-defined]
+    return proc
+
+
+def wait_healthy(base: str, proc: subprocess.Popen, log: Path, timeout: float = 60.0) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited ({proc.returncode}):\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"server not healthy after {timeout:.0f} s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+    fh = getattr(proc, "_aw_log", None)
+    if fh:
+        fh.close()
+
+
+def random_day(rng: random.Random) -> str:
+    return (DAY0 + dt.timedelta(days=rng.randrange(N_DAYS))).isoformat()
+
+
+def path_for(name: str, rng: random.Random) -> str:
+    if name == "status":
+        return f"/api/v1/agreements/{AGREEMENT}/status?as_of={random_day(rng)}"
+    if name == "dashboard":
+        return f"/agreements/{AGREEMENT}?as_of={random_day(rng)}"
+    return "/healthz"
+
+
+async def phase(base: str, name: str, clients: int, seconds: float, token: str, seed: int) -> dict:
+    """``clients`` concurrent loops on one endpoint for ``seconds``; latencies in ms."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"} if name == "status" else {}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    lat: list[float] = []
+    errors: dict[str, int] = {}
+
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30.0) as client:
+        # warm-up (not counted): one request per client
+        await asyncio.gather(*(client.get(path_for(name, random.Random(i))) for i in range(clients)),
+                             return_exceptions=True)
+        t_start = time.perf_counter()
+        deadline = t_start + seconds
+
+        async def worker(i: int) -> None:
+            rng = random.Random(seed * 1000 + i)
+            for _ in range(MAX_PER_CLIENT):
+                if time.perf_counter() >= deadline:
+                    return
+                path = path_for(name, rng)
+                t0 = time.perf_counter()
+                try:
+                    r = await client.get(path)
+                    ok = r.status_code == 200
+                    key = f"HTTP {r.status_code}"
+                except httpx.HTTPError as exc:
+                    ok, key = False, type(exc).__name__
+                lat.append((time.perf_counter() - t0) * 1000)
+                if not ok:
+                    errors[key] = errors.get(key, 0) + 1
+
+        await asyncio.gather(*(worker(i) for i in range(clients)))
+        elapsed = time.perf_counter() - t_start
+    return {"name": name, "lat": lat, "errors": errors, "elapsed": elapsed}
+
+
+def pct(sorted_ms: list[float], q: float) -> float:
+    if not sorted_ms:
+        return float("nan")
+    k = min(len(sorted_ms) - 1, max(0, int(round(q / 100 * len(sorted_ms) + 0.5)) - 1))
+    return sorted_ms[k]
+
+
+def summarize(res: dict) -> dict:
+    lat = sorted(res["lat"])
+    n = len(lat)
+    return {
+        "name": res["name"], "n": n, "rps": n / res["elapsed"] if res["elapsed"] else 0.0,
+        "p50": pct(lat, 50), "p95": pct(lat, 95), "p99": pct(lat, 99),
+        "errors": sum(res["errors"].values()), "error_kinds": res["errors"],
+    }
+
+
+def profile(url: str, token: str, repeat: int = 20, top: int = 5) -> dict[str, list[tuple[str, str, float]]]:
+    """cProfile of the status and dashboard requests in-process (TestClient), after a warm-up.
+
+    Returns, per endpoint, the top functions by own time (share of the total)."""
+    import cProfile
+    import pstats
+
+    from fastapi.testclient import TestClient
+
+    from accordwatch.web.app import create_app
+
+    out: dict[str, list[tuple[str, str, float]]] = {}
+    with TestClient(create_app(url, public_read=True), base_url="http://127.0.0.1") as client:
+        for name in ("status", "dashboard"):
+            headers = {"Authorization": f"Bearer {token}"} if name == "status" else {}
+            rng = random.Random(7)
+            paths = [path_for(name, rng) for _ in range(repeat)]
+            client.get(paths[0], headers=headers)  # warm-up: templates, caches
+            prof = cProfile.Profile()
+            prof.enable()
+            for p in paths:
+                r = client.get(p, headers=headers)
+                assert r.status_code == 200, (p, r.status_code)
+            prof.disable()
+            st = pstats.Stats(prof)
+            total = sum(v[2] for v in st.stats.values()) or 1.0  # type: ignore[attr-defined]
+            rows = sorted(st.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:top]  # type: ignore[attr-defined]
+            out[name] = [(f"{fn}", _short(file) + f":{line}", tt / total) for (file, line, fn), (_cc, _nc, tt, _ct, _cl) in rows]
+    return out
+
+
+def _short(file: str) -> str:
+    for marker in ("site-packages/", "/src/", "lib/python"):
+        if marker in file:
+            return file.split(marker, 1)[1]
+    return file
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--clients", type=int, default=20, help="concurrent clients (default 20)")
+    ap.add_argument("--seconds", type=float, default=20.0, help="seconds per endpoint (default 20)")
+    ap.add_argument("--endpoints", default="status,dashboard,healthz", help="comma-separated, in this order")
+    ap.add_argument("--profile", action="store_true", help="also profile the status and dashboard requests "
+                    "in-process (done anyway when a target is missed)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--write", action="store_true", help="replace the section '## Serve load' of benchmarks/RESULTS.md")
+    args = ap.parse_args()
+    if not (1 <= args.clients <= 1000 and 0 < args.seconds <= 600):
+        raise SystemExit("--clients must be 1..1000 and --seconds 0..600")
+    names = [n.strip() for n in args.endpoints.split(",") if n.strip()]
+    unknown = set(names) - {"status", "dashboard", "healthz"}
+    if unknown:
+        raise SystemExit(f"unknown endpoints: {sorted(unknown)}")
+
+    head = header("Serve load")  # machine line with the load average at start
+    load_start = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="aw-serve-load-") as tmp:
+        folder = Path(tmp)
+        t0 = time.perf_counter()
+        url, token = prepare(folder)
+        print(f"demo database built in {time.perf_counter() - t0:.1f} s; load average {load_start[0]:.2f} "
+              f"{load_start[1]:.2f} {load_start[2]:.2f}", flush=True)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        log = folder / "server.log"
+        proc = start_server(url, port, log)
+        results = []
+        try:
+            wait_healthy(base, proc, log)
+            print(f"server up on {base} (pid {proc.pid}); {args.clients} clients, {args.seconds:g} s per endpoint", flush=True)
+            for i, name in enumerate(names):
+                res = summarize(asyncio.run(phase(base, name, args.clients, args.seconds, token, args.seed + i)))
+                results.append(res)
+                print(f"  {name:9s} {res['n']:6d} requests  {res['rps']:7.1f} req/s  p50 {res['p50']:7.1f}  "
+                      f"p95 {res['p95']:7.1f}  p99 {res['p99']:7.1f} ms  errors {res['errors']} {res['error_kinds'] or ''}",
+                      flush=True)
+        finally:
+            stop_server(proc)
+        load_end = os.getloadavg()
+
+        by = {r["name"]: r for r in results}
+        floor = by.get("healthz", {}).get("rps")
+        rows = [[r["name"], r["n"], f"{r['rps']:.1f}", f"{r['p50']:.1f}", f"{r['p95']:.1f}", f"{r['p99']:.1f}", r["errors"],
+                 f"{r['rps'] / floor:.2f}" if floor else "-"] for r in results]
+        tab = table(["endpoint", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "req/s vs healthz"], rows)
+        verdicts = []
+        missed = False
+        for name, limit in TARGETS.items():
+            if name in by:
+                ok = by[name]["p95"] < limit and by[name]["errors"] == 0
+                missed |= not ok
+                verdicts.append(f"- {name}: p95 < {limit:.0f} ms at {args.clients} concurrent clients - "
+                                f"**{'met' if ok else 'not met'}** (p95 {by[name]['p95']:.1f} ms, {by[name]['errors']} errors)")
+        print()
+        print(tab)
+        print("\n".join(verdicts))
+
+        hot = None
+        if args.profile or missed:
+            print("\nprofiling one status and one dashboard request in-process (cProfile, TestClient, 20 requests each) ...", flush=True)
+            hot = profile(url, token)
+            for name, items in hot.items():
+                print(f"  {name}:")
+                for fn, where, share in items:
+                    print(f"    {share * 100:5.1f}%  {fn}  ({where})")
+
+    if args.write:
+        body = [head.replace("Run ", "Run ", 1),
+                f"Load average (1/5/15 min) at start {load_start[0]:.2f} / {load_start[1]:.2f} / {load_start[2]:.2f}, "
+                f"at end {load_end[0]:.2f} / {load_end[1]:.2f} / {load_end[2]:.2f}.\n",
+                f"Setup: demo database (SQLite, temporary folder); `accordwatch serve --public-read` (one uvicorn "
+                f"worker, access log on) in a subprocess on 127.0.0.1; {args.clients} concurrent clients "
+                f"(`httpx.AsyncClient`, keep-alive, one process) for {args.seconds:g} s per endpoint, endpoints one "
+                f"after the other, after a warm-up request per client. The status endpoint is called with a viewer's "
+                f"bearer token, the dashboard page anonymously (public read). `as_of` is a random day of "
+                f"November-December 2020. **Client and server share the 2 cores**, so the numbers are a lower bound "
+                f"of the server's capacity. Latency is measured by the client (queueing included).\n",
+                tab + "\n",
+                "Targets:\n\n" + "\n".join(verdicts) + "\n"]
+        if hot:
+            body.append("Hotspots (cProfile in-process via TestClient, 20 requests each after a warm-up; own time, "
+                        "share of the profiled total):\n")
+            for name, items in hot.items():
+                body.append(table([f"{name}: function", "file", "share"],
+                                  [[f"`{fn}`", f"`{where}`", f"{share * 100:.1f}%"] for fn, where, share in items]) + "\n")
+        write_section("Serve load", "\n".join(body))
+
+
+if __name__ == "__main__":
+    main()
