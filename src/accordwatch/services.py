@@ -11,7 +11,7 @@ from typing import Any
 
 from .agreements import get_agreement, load_all
 from .model import Agreement
-from .status import ProvisionStatus, agreement_status
+from .status import ProvisionStatus, agreement_status_from_digests
 
 
 def agreements(extra: list[Path] | None = None) -> dict[str, Agreement]:
@@ -26,9 +26,16 @@ def status(
     reviewed_only: bool = False,
     extra: list[Path] | None = None,
 ) -> tuple[Agreement, list[ProvisionStatus]]:
+    """Status of every provision at as-of V given what was known at K (see :mod:`accordwatch.status`).
+
+    Each provision carries its most recent shown evidence (``Store.status_evidence``'s
+    limit) and ``evidence_total``; the statuses equal ``agreement_status`` over
+    ``Store.evidence_views``.
+    """
     agreement = get_agreement(agreement_id, extra)
-    evidence = store.evidence_views(agreement.id, known_at=known_at)
-    return agreement, agreement_status(agreement, evidence, as_of=as_of, known_at=known_at, reviewed_only=reviewed_only)
+    as_of = as_of or dt.date.today()
+    digests = store.status_evidence(agreement.id, as_of, known_at=known_at, reviewed_only=reviewed_only)
+    return agreement, agreement_status_from_digests(agreement, digests, as_of)
 
 
 def timeline(store, agreement_id: str, known_at: dt.date | None = None, reviewed_only: bool = False, extra: list[Path] | None = None) -> list[dict[str, Any]]:

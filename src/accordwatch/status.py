@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .model import Agreement, EvidenceView, Modality, Provision, Relation, ReviewState, Status
+from .model import Agreement, EvidenceDigest, EvidenceView, Provision, Relation, ReviewState, Status
 
 DUE_WINDOW_DAYS = 7
 BREACH_RECENT_DAYS = 7
@@ -70,6 +70,7 @@ class ProvisionStatus:
     on_time: bool | None = None
     deadline_history: list[DeadlineMove] = field(default_factory=list)
     evidence: list[EvidenceView] = field(default_factory=list)
+    evidence_total: int | None = None  # all shown evidence; ``evidence`` may hold only the most recent
     unreviewed: bool = False
     breaches: dict[str, int] = field(default_factory=dict)
     term_start: dt.date | None = None
@@ -103,6 +104,7 @@ class ProvisionStatus:
             "breaches_per_month": dict(self.breaches),
             "sources": self.sources,
             "deadline_history": [m.to_dict() for m in self.deadline_history],
+            "evidence_total": len(self.evidence) if self.evidence_total is None else self.evidence_total,
             "evidence": [_evidence_dict(e) for e in self.evidence],
         }
 
@@ -203,6 +205,44 @@ def _history(evs: list[EvidenceView], original: dt.date | None) -> list[Deadline
     return sorted(moves.values(), key=lambda m: (m.known_on, m.evidence_id or 0))
 
 
+def digest(
+    evidence: Iterable[EvidenceView],
+    provision_id: str,
+    as_of: dt.date,
+    known_at: dt.date | None = None,
+    reviewed_only: bool = False,
+    limit: int | None = None,
+) -> EvidenceDigest:
+    """What the status rules need of a provision's evidence (see EvidenceDigest).
+
+    ``limit`` keeps only that many most recent shown rows (None: all).
+    ``Store.status_evidence`` computes the same in SQL.
+    """
+    evs = [e for e in counted(evidence, known_at, reviewed_only) if e.provision_id == provision_id]
+    evs.sort(key=lambda e: (e.report_published, e.evidence_id or 0))
+    fulfils = [e for e in evs if e.relation == Relation.FULFILS and _happened_on(e) <= as_of]
+    partly = [e for e in evs if e.relation == Relation.PARTLY_FULFILS and _happened_on(e) <= as_of]
+    breaches: dict[dt.date, int] = {}
+    for e in evs:
+        if e.relation == Relation.BREACHES and _happened_on(e) <= as_of:
+            breaches[_happened_on(e)] = breaches.get(_happened_on(e), 0) + 1
+    shown = [e for e in evs if e.relation != Relation.RESTATES or e.report_published <= as_of] or evs
+    stories = {(e.story_id if e.story_id is not None else ("r", e.report_id)) for e in evs}
+    return EvidenceDigest(
+        provision_id=provision_id,
+        total=len(evs),
+        shown_total=len(shown),
+        unreviewed=any(e.review == ReviewState.PROPOSED for e in shown),
+        sources=len(stories),
+        denied=any(e.relation == Relation.DENIES and e.report_published <= as_of for e in evs),
+        reschedules=[e for e in evs if e.relation == Relation.RESCHEDULES],
+        first_fulfils=min(fulfils, key=_happened_on) if fulfils else None,
+        first_partly=min(partly, key=_happened_on) if partly else None,
+        breaches_per_day=breaches,
+        shown=shown if limit is None else (shown[len(shown) - limit :] if limit > 0 else []),
+    )
+
+
 def provision_status(
     agreement: Agreement,
     provision: Provision,
@@ -211,74 +251,67 @@ def provision_status(
     known_at: dt.date | None = None,
     reviewed_only: bool = False,
 ) -> ProvisionStatus:
-    evs = [e for e in counted(evidence, known_at, reviewed_only) if e.provision_id == provision.id]
-    evs.sort(key=lambda e: (e.report_published, e.evidence_id or 0))
+    return status_from_digest(agreement, provision, digest(evidence, provision.id, as_of, known_at, reviewed_only), as_of)
+
+
+def status_from_digest(agreement: Agreement, provision: Provision, d: EvidenceDigest, as_of: dt.date) -> ProvisionStatus:
+    """The status rules over a provision's digested evidence (counted at ``as_of`` and K)."""
     original = agreement.resolved_due(provision)
-    term_start = term_end = None
+    term_start = None
     if provision.term is not None:
         term_start = provision.term.start or agreement.effective_date
         term_end = provision.term.end or (add_iso_duration(term_start, provision.term.duration) if provision.term.duration else None)
         if original is None:
             original = term_end
-    resched = [e for e in evs if e.relation == Relation.RESCHEDULES]
-    history = _history(resched, original)
+    history = _history(d.reschedules, original)
     current = history[-1].new_date if history else original
-    fulfils = [e for e in evs if e.relation == Relation.FULFILS and _happened_on(e) <= as_of]
-    partly = [e for e in evs if e.relation == Relation.PARTLY_FULFILS and _happened_on(e) <= as_of]
-    denies = [e for e in evs if e.relation == Relation.DENIES and e.report_published <= as_of]
-    breaches = [e for e in evs if e.relation == Relation.BREACHES and _happened_on(e) <= as_of]
-    shown = [e for e in evs if e.relation != Relation.RESTATES or e.report_published <= as_of] or evs
     st = ProvisionStatus(
         provision=provision,
         status=Status.PENDING,
         original_due=original,
         current_due=current,
         deadline_history=history,
-        evidence=shown,
-        unreviewed=any(e.review == ReviewState.PROPOSED for e in shown),
+        evidence=list(d.shown),
+        evidence_total=d.shown_total,
+        unreviewed=d.unreviewed,
         term_start=term_start,
         term_end=current if provision.term is not None else None,
+        sources=d.sources,
     )
-    stories = {(e.story_id if e.story_id is not None else ("r", e.report_id)) for e in evs}
-    st.sources = len(stories)
-    if fulfils:
-        first = min(fulfils, key=_happened_on)
+    first = d.first_fulfils
+    if first is not None:
         st.fulfilled_on = first.event.date or None
         done = _happened_on(first)
         st.on_time = None if current is None else done <= current
         if first.event.date is None:
             st.on_time = None if current is None or first.report_published > current else True
     if provision.term is not None:
-        for b in breaches:
-            key = _happened_on(b).strftime("%Y-%m")
-            st.breaches[key] = st.breaches.get(key, 0) + 1
+        for day in sorted(d.breaches_per_day):
+            key = day.strftime("%Y-%m")
+            st.breaches[key] = st.breaches.get(key, 0) + d.breaches_per_day[day]
         if term_start and as_of < term_start:
             st.status = Status.NOT_STARTED
         elif st.term_end and as_of > st.term_end:
             st.status = Status.EXPIRED
-        elif any((as_of - _happened_on(b)).days < BREACH_RECENT_DAYS for b in breaches):
+        elif any((as_of - day).days < BREACH_RECENT_DAYS for day in d.breaches_per_day):
             st.status = Status.BREACHED
         else:
             st.status = Status.IN_FORCE
         return st
-    if fulfils and denies:
+    if first is not None and d.denied:
         st.status = Status.DISPUTED
-    elif fulfils:
+    elif first is not None:
         st.status = Status.FULFILLED
-    elif partly:
+    elif d.first_partly is not None:
         st.status = Status.PARTLY_FULFILLED
-        first = min(partly, key=_happened_on)
-        st.fulfilled_on = first.event.date
+        st.fulfilled_on = d.first_partly.event.date
     elif current is not None and as_of > current:
         st.status = Status.OVERDUE
     elif current is not None and (current - as_of).days <= DUE_WINDOW_DAYS:
         st.status = Status.DUE
     else:
         st.status = Status.PENDING
-    # an event that happened after V does not count, but a refusal/cancellation known by V is shown
-    if st.status in (Status.PENDING, Status.DUE, Status.OVERDUE):
-        if any(e.event.modality in (Modality.REFUSED, Modality.CANCELLED) and e.relation == Relation.BREACHES and e.report_published <= as_of for e in evs):
-            st.status = Status.OVERDUE if st.status == Status.OVERDUE else st.status
+    # A refusal or cancellation known by V is shown as evidence but changes no status.
     return st
 
 
@@ -297,6 +330,20 @@ def agreement_status(
     for e in evidence:  # one pass, not one per provision: an agreement may have 10,000s of evidence
         by_provision.setdefault(e.provision_id, []).append(e)
     return [provision_status(agreement, p, by_provision.get(p.id, []), as_of, known_at, reviewed_only) for p in agreement.provisions]
+
+
+def agreement_status_from_digests(
+    agreement: Agreement,
+    digests: dict[str, EvidenceDigest],
+    as_of: dt.date,
+) -> list[ProvisionStatus]:
+    """Status of every provision from its digested evidence (``Store.status_evidence``);
+    the same answer as :func:`agreement_status` over every evidence row, except
+    that each provision's ``evidence`` may hold only the most recent rows."""
+    return [
+        status_from_digest(agreement, p, digests.get(p.id) or EvidenceDigest(p.id), as_of)
+        for p in agreement.provisions
+    ]
 
 
 def summary_counts(statuses: Iterable[ProvisionStatus]) -> dict[str, int]:

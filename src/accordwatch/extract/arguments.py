@@ -72,7 +72,7 @@ def pick_date(timexes: list, lo: int, hi: int, trig_start: int, trig_end: int, t
 
 
 SPEAKER_SEAT = re.compile(r"\b(?:ministry|government|officials?|spokes(?:man|woman|person)|office|command|authorities|briefing|talks|reporters|presidency)\s+in\s+$", re.IGNORECASE)
-TOPIC_OF = re.compile(r"\b(?:agreement|deal|accord|statement|talks|war|conflict|negotiations|truce|ceasefire)\s+(?:on|over|about|for|in)\s+(?:the\s+)?$", re.IGNORECASE)
+TOPIC_OF = re.compile(r"\b(?:(?:agreement|deal|accord|statement|talks|negotiations)\s+(?:on|over|about|for|in)|(?:war|conflict|truce|ceasefire)\s+(?:over|about|on))\s+(?:the\s+)?$", re.IGNORECASE)
 DESTINATION = re.compile(r"\b(?:toward|towards|to|for|into)\s+(?:the\s+)?$", re.IGNORECASE)
 LOCATIVE = re.compile(r"\b(?:in|into|inside|across|throughout|within|at|near|on|over|around)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
 LEAVING = re.compile(r"\b(?:from|out of|leave|left|leaving)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)

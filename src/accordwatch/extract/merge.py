@@ -51,6 +51,8 @@ def _can_merge(a: Event, b: Event) -> bool:
             undated = a if a.date is None else b
             if undated.date_precision == "vague":
                 return False
+            if _agents(a) and _agents(b) and not _agents(a) & _agents(b):
+                return False
             # the same operation mentioned twice, once without its place or date
             return a.type in BOUNDED or (a.modality in (Modality.OCCURRED, Modality.ONGOING) and a.type == EventType.EXCHANGE)
         return False

@@ -99,6 +99,7 @@ def step_places(doc: Doc) -> None:
         doc.places = sorted(doc.places + extra, key=lambda p: p.start)
 
 
+_TERRITORY = re.compile(r"\s+(?:territory|soil)\b", re.IGNORECASE)
 _LOCATIVE_BEFORE = re.compile(r"\b(?:in|into|to|from|near|at|inside|outside|around|toward|towards|via|through|between|and)\s+$", re.IGNORECASE)
 _NAME_DATE = re.compile(r"^\s*(?:\w+\s+){0,1}(?:ceasefire\s+|peace\s+|trilateral\s+)?(?:statement|agreement|deal|accord|truce|ceasefire|declaration|memorandum)\b", re.IGNORECASE)
 
@@ -108,6 +109,17 @@ def step_parties(doc: Doc) -> None:
     from .parties import find_parties
 
     doc.parties = [p for p in find_parties(doc.text) if p.end > doc.dateline_end]
+    # "on Azerbaijani territory": a demonym with territory/soil names the country as a place
+    from ..geo.gazetteer import PlaceMatch
+
+    extra = []
+    for p in doc.parties:
+        if p.kind == "demonym":
+            m = _TERRITORY.match(doc.text, p.end)
+            if m:
+                extra.append(PlaceMatch(p.start, m.end(), doc.text[p.start : m.end()], p.party, "country", p.party, 0.8))
+    if extra:
+        doc.places = sorted(doc.places + extra, key=lambda x: x.start)
     metonyms = {(p.start, p.end) for p in doc.parties if p.kind in ("capital", "metonym")}
     if metonyms:
         doc.places = [
