@@ -57,6 +57,8 @@ from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _common import write_section  # noqa: E402
 SECTION = "## Dates accuracy"
 DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 
@@ -401,7 +403,6 @@ def write_results(table: str, argv: list[str], cases: int) -> None:
     cmd = " ".join(["python", "benchmarks/dates_accuracy.py", *argv])
     cpus = os.cpu_count() or 0
     body = (
-        f"{SECTION}\n\n"
         f"Run {dt.date.today().isoformat()} on {platform.machine()} Linux, {cpus} cores, "
         f"Python {platform.python_version()}; {cases} hand-checked cases from `tests/date_cases.py`.\n\n"
         f"Command: `{cmd}`\n\n"
@@ -412,13 +413,7 @@ def write_results(table: str, argv: list[str], cases: int) -> None:
         "UIMA and TreeTagger start-up.\n\n"
         f"{table}\n"
     )
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    pat = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pat.search(text):
-        text = pat.sub(lambda _m: body + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + body
-    RESULTS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+    write_section(SECTION[3:], body)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,6 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "data" / "devset" / "reports"
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _common import write_section  # noqa: E402
 SECTION = "## Extraction speed"
 # CPU seconds of this process: robust to other processes sharing the machine
 # (wall-clock time would charge us for their load). One thread, so CPU time = work time.
@@ -181,7 +183,6 @@ def write_results(table: str, targets: str, argv: list[str], base: int, n: int, 
     cmd = " ".join(["taskset -c 0", "python", "benchmarks/extract_speed.py", *args, "--write"])
     cpus = os.cpu_count() or 0
     body = (
-        f"{SECTION}\n\n"
         f"Run {dt.date.today().isoformat()} on {platform.machine()} Linux ({platform.processor() or 'cpu'}), "
         f"{cpus} cores, pinned to CPU {','.join(map(str, cores)) or '?'} (one core, one process); "
         f"Python {platform.python_version()}.\n\n"
@@ -195,13 +196,7 @@ def write_results(table: str, targets: str, argv: list[str], base: int, n: int, 
         "timed run (before dateparser is imported), and the tracemalloc peak of a separate untimed pass.\n\n"
         f"{table}\n\n{targets}\n"
     )
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    pat = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pat.search(text):
-        text = pat.sub(lambda _m: body + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + body
-    RESULTS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+    write_section(SECTION[3:], body)
 
 
 if __name__ == "__main__":

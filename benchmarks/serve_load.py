@@ -201,6 +201,12 @@ def profile(url: str, token: str, repeat: int = 20, top: int = 5) -> dict[str, d
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", headers=headers) as client:
             r = await client.get(paths[0])  # warm-up: templates, caches
             assert r.status_code == 200, (paths[0], r.status_code)
+            times = []
+            for p in paths:  # one at a time, no profiler: the service time of one request
+                t0 = time.perf_counter()
+                await client.get(p)
+                times.append((time.perf_counter() - t0) * 1000)
+            service[name] = sorted(times)[len(times) // 2]
             prof = cProfile.Profile()
             prof.enable()
             for p in paths:
@@ -211,6 +217,7 @@ def profile(url: str, token: str, repeat: int = 20, top: int = 5) -> dict[str, d
         return pstats.Stats(prof)
 
     out: dict[str, dict[str, list[tuple[str, str, float]]]] = {}
+    service: dict[str, float] = {}
     original = anyio.to_thread.run_sync
     anyio.to_thread.run_sync = inline  # type: ignore[assignment]
     try:
@@ -222,8 +229,9 @@ def profile(url: str, token: str, repeat: int = 20, top: int = 5) -> dict[str, d
             total = sum(v[2] for v in stats.values()) or 1.0
             own = sorted(stats.items(), key=lambda kv: kv[1][2], reverse=True)[:top]
             ours = sorted(((k, v) for k, v in stats.items() if "/accordwatch/" in k[0]),
-                          key=lambda kv: kv[1][3], reverse=True)[:top]
+                          key=lambda kv: kv[1][3], reverse=True)[:top + 3]
             out[name] = {
+                "service_ms": service[name],  # type: ignore[dict-item]
                 "self": [(fn, f"{_short(f)}:{ln}", v[2] / total) for (f, ln, fn), v in own],
                 "ours": [(fn, f"{_short(f)}:{ln}", v[3] / total) for (f, ln, fn), v in ours],
             }
@@ -304,7 +312,9 @@ def main() -> None:
             print("\nprofiling status, dashboard and healthz in-process (cProfile, ASGITransport, 20 requests each) ...", flush=True)
             hot = profile(url, token)
             for name, kinds in hot.items():
-                for kind, items in kinds.items():
+                print(f"  {name}: median service time {kinds['service_ms']:.1f} ms (in-process, one request at a time)")
+                for kind in ("self", "ours"):
+                    items = kinds[kind]
                     print(f"  {name} ({'own time' if kind == 'self' else 'cumulative, AccordWatch functions'}):")
                     for fn, where, share in items:
                         print(f"    {share * 100:5.1f}%  {fn}  ({where})")
@@ -327,6 +337,14 @@ def main() -> None:
                         "inline so the profiler sees them; 20 requests per endpoint after a warm-up). *own* = time in "
                         "the function itself, *cum* = including callees (AccordWatch functions only); share of the "
                         "profiled total.\n")
+            body.append("Median service time of one request in-process, one at a time, without the profiler: "
+                        + ", ".join(f"{n} {k['service_ms']:.1f} ms" for n, k in hot.items())
+                        + ". With one server process and clients that send the next request as soon as the last is "
+                        "answered, latency is about clients / throughput (Little's law): "
+                        + ", ".join(f"{r['name']} {args.clients} / {r['rps']:.1f} req/s = {args.clients / r['rps'] * 1000:.0f} ms"
+                                    for r in results if r["rps"])
+                        + ". A p95 under 50 ms at 20 such clients needs more than 400 req/s, i.e. about 2.5 ms of "
+                        "server CPU per request (or several workers).\n")
             for name, kinds in hot.items():
                 rows_h = [["own", f"`{fn}`", f"`{where}`", f"{share * 100:.1f}%"] for fn, where, share in kinds["self"]]
                 rows_h += [["cum", f"`{fn}`", f"`{where}`", f"{share * 100:.1f}%"] for fn, where, share in kinds["ours"]]

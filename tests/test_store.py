@@ -386,7 +386,7 @@ def test_migration_creates_schema_and_reruns(db_url: str) -> None:
     with Store(db_url) as s:
         assert s.revision() is None
         s.upgrade()
-        assert s.revision() == s.head() == "0002"
+        assert s.revision() == s.head() == "0003"
         assert set(s.table_names()) >= {
             "reports",
             "report_copies",
@@ -520,3 +520,75 @@ def test_sqlite_file_is_shared_between_stores(tmp_path) -> None:  # type: ignore
             assert conn.exec_driver_sql("SELECT count(*) FROM reports").scalar() == 1
     finally:
         engine.dispose()
+
+
+# ----------------------------------------------------------------- status without every row
+
+
+def _many_evidence(store: Store, n_events: int = 3000, seed: int = 5) -> None:
+    """Random evidence for every provision of the NK agreement, bulk-inserted:
+    mixed relations and review states, undated events, stories, ties in dates."""
+    import random
+
+    from sqlalchemy import insert
+
+    from accordwatch.agreements import get_agreement
+    from accordwatch.store.tables import EventRow, EvidenceRow, ReportRow
+
+    rng = random.Random(seed)
+    pids = [p.id for p in get_agreement(AG).provisions]
+    rels = ["fulfils", "partly_fulfils", "reschedules", "breaches", "restates", "restates", "denies"]
+    start, now = D(2020, 11, 1), dt.datetime.now(dt.timezone.utc)
+    n_reports = n_events // 5
+    reports = []
+    for r in range(1, n_reports + 1):
+        story = rng.choice([None, None, r, rng.randint(1, r)])
+        reports.append(dict(id=r, content_hash=f"{r:064x}", text=f"report {r}", published=start + dt.timedelta(days=rng.randrange(90)),
+                            language="en", ingested_at=now, title=f"report {r}", source="test", story_id=story))
+    events, evidence = [], []
+    for e in range(1, n_events + 1):
+        rel = rng.choice(rels)
+        day = None if rng.random() < 0.2 else start + dt.timedelta(days=rng.randrange(-10, 100))
+        events.append(dict(id=e, report_id=rng.randint(1, n_reports), seq=e, type="deadline_change" if rel == "reschedules" else "handover",
+                           modality="occurred", date=day, sentence=f"sentence {e}", start=0, end=10, confidence=0.5, extractor_version="t",
+                           old_date=day if rel == "reschedules" and rng.random() < 0.5 else None,
+                           new_date=start + dt.timedelta(days=rng.randrange(10, 60)) if rel == "reschedules" else None,
+                           requested_by=rng.choice([None, "Armenia"]) if rel == "reschedules" else None))
+        evidence.append(dict(id=e, event_id=e, agreement_id=AG, provision_id=rng.choice(pids), relation=rel,
+                             state=rng.choice(["proposed", "proposed", "accepted", "rejected"]), version=1, created_at=now))
+    with store.engine.begin() as c:
+        c.execute(insert(ReportRow), reports)
+        c.execute(insert(EventRow), events)
+        c.execute(insert(EvidenceRow), evidence)
+
+
+def test_status_evidence_gives_the_statuses_of_every_row(store: Store) -> None:
+    """The fast path (``Store.status_evidence`` + ``agreement_status_from_digests``) gives
+    the statuses ``agreement_status`` gives over every evidence row, on thousands of rows."""
+    import random
+
+    from accordwatch.agreements import get_agreement
+    from accordwatch.status import agreement_status, agreement_status_from_digests
+
+    _many_evidence(store)
+    agreement = get_agreement(AG)
+    rng = random.Random(3)
+    dates = [None] + [D(2020, 10, 25) + dt.timedelta(days=rng.randrange(120)) for _ in range(7)]
+    checked = 0
+    for as_of in [D(2020, 10, 20), D(2020, 11, 10), D(2020, 11, 26), D(2021, 3, 1)] + dates[1:4]:
+        for known_at in dates[:4] + [as_of]:
+            for reviewed_only in (False, True):
+                limit = rng.choice([0, 1, 5, 20])
+                slow = agreement_status(agreement, store.evidence_views(AG, known_at=known_at), as_of=as_of,
+                                        known_at=known_at, reviewed_only=reviewed_only)
+                digests = store.status_evidence(AG, as_of, known_at=known_at, reviewed_only=reviewed_only, limit=limit)
+                fast = agreement_status_from_digests(agreement, digests, as_of)
+                for a, b in zip(slow, fast, strict=True):
+                    da, db = a.to_dict(), b.to_dict()
+                    assert db["evidence_total"] == len(da["evidence"]) == da["evidence_total"]
+                    assert db["evidence"] == (da["evidence"][max(0, len(da["evidence"]) - limit):] if limit else [])
+                    del da["evidence"], db["evidence"]
+                    assert da == db, (as_of, known_at, reviewed_only, a.provision.id)
+                    checked += 1
+    statuses = {s.status for s in slow}
+    assert checked > 500 and len(statuses) > 1

@@ -1011,9 +1011,9 @@ class Store:
                 d = out[v.provision_id]
                 if v.relation == model.Relation.RESCHEDULES:
                     d.reschedules.append(v)
-                elif rn_rel == 1 and v.relation == model.Relation.FULFILS and _happened_on(v) <= as_of:
+                elif rn_rel == 1 and v.relation == model.Relation.FULFILS and (v.event.date or v.report_published) <= as_of:
                     d.first_fulfils = v
-                elif rn_rel == 1 and v.relation == model.Relation.PARTLY_FULFILS and _happened_on(v) <= as_of:
+                elif rn_rel == 1 and v.relation == model.Relation.PARTLY_FULFILS and (v.event.date or v.report_published) <= as_of:
                     d.first_partly = v
                 # shown rows; when no row is shown at V, every row is
                 if rn_show <= limit and (is_shown or d.shown_total == d.total):

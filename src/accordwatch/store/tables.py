@@ -181,6 +181,11 @@ class EvidenceRow(Base):
         UniqueConstraint("event_id", "provision_id", "relation", name="uq_evidence_link"),
         CheckConstraint("state IN ('proposed', 'accepted', 'rejected')", name="state"),
         Index("ix_evidence_agreement_id", "agreement_id"),
+        # status at any date reads these columns of one agreement's evidence (migration 0003)
+        Index(
+            "ix_evidence_agreement_id_provision_id_relation_state_event_id",
+            "agreement_id", "provision_id", "relation", "state", "event_id",
+        ),
         Index("ix_evidence_provision_id", "provision_id"),
         Index("ix_evidence_state", "state"),
     )
