@@ -169,3 +169,27 @@ def test_store_signature_and_story_methods(tmp_path):
         rid, is_new, n_events, n_evidence = store.add_report_bundle(
             Report(text="A third, unrelated text about grain ships.", published=dt.date(2022, 8, 1)), [], "test")
         assert is_new and (n_events, n_evidence) == (0, 0) and store.get_report(rid)["story_id"] == rid
+
+
+def test_index_keeps_only_reports_within_the_window() -> None:
+    """Months of reports: the index holds only the last window's, so memory stays bounded;
+    a reprint within the window is still found, one of a report older than it is not."""
+    import datetime as dt
+
+    index = NearDupIndex(0.8, window_days=30)
+    start = dt.date(2023, 1, 1)
+    sizes = []
+    for i in range(600):  # 5 a day over 120 days
+        day = start + dt.timedelta(days=i // 5)
+        index.add(f"r{i}", minhash(f"report number {i} says the convoy {i} reached town {i} on day {i // 5} of the year"), day)
+        sizes.append(len(index))
+    assert max(sizes) <= 31 * 5 and len(index) <= 31 * 5
+    assert len(index._lsh.keys) == len(index)  # removed from the LSH too, not just forgotten
+    recent = minhash("report number 599 says the convoy 599 reached town 599 on day 119 of the year")
+    old = minhash("report number 3 says the convoy 3 reached town 3 on day 0 of the year")
+    assert index.best(recent) is not None and index.best(recent).key == "r599"
+    assert index.best(old) is None
+    unbounded = NearDupIndex(0.8, window_days=None)
+    for i in range(50):
+        unbounded.add(f"r{i}", minhash(f"text {i} of many words here"), start + dt.timedelta(days=10 * i))
+    assert len(unbounded) == 50

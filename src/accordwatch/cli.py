@@ -299,6 +299,7 @@ SourcesArg = Annotated[list[str], typer.Argument(help="Files, folders (recursive
                                                  "seed-format .txt, plain text (with --date), .jsonl / .jsonl.gz, .html pages, RSS/Atom .xml/.rss/.atom feeds.")]
 MaxBytesOpt = Annotated[str, typer.Option("--max-bytes", help="Quarantine any file, page or feed larger than this (e.g. 20MB, 500k).")]
 ThresholdOpt = Annotated[float, typer.Option("--near-dup-threshold", help="Estimated Jaccard similarity (0-1) from which a report joins an earlier report's story.")]
+WindowOpt = Annotated[int, typer.Option("--near-dup-window-days", help="Look for near-duplicates among reports published up to this many days before the newest one (bounds memory).", min=0)]
 BatchOpt = Annotated[int, typer.Option("--batch-size", help="Reports committed per transaction.", min=1)]
 
 
@@ -310,6 +311,7 @@ def ingest(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     max_bytes: MaxBytesOpt = "20MB",
     near_dup_threshold: ThresholdOpt = 0.8,
+    near_dup_window_days: WindowOpt = 30,
     batch_size: BatchOpt = 50,
     workers: Annotated[Optional[int], typer.Option("--workers", help="Extract on a new local Dask cluster of N processes; writes stay in this process, in input order.", min=1)] = None,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Extract on an existing Dask cluster, e.g. tcp://10.0.0.5:8786.")] = None,
@@ -345,7 +347,7 @@ def ingest(
                 from .distributed import cluster_client
 
                 client = stack.enter_context(cluster_client(workers=workers, scheduler=scheduler))
-            ing = Ingestor(store, ags, batch_size=batch_size, near_dup_threshold=threshold)
+            ing = Ingestor(store, ags, batch_size=batch_size, near_dup_threshold=threshold, near_dup_window_days=near_dup_window_days)
             show = not quiet and fmt == IngestFmt.table and err.is_terminal
             with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[last]}"), TimeElapsedColumn(), console=err, disable=not show, transient=True) as prog:
                 task = prog.add_task("ingest", total=None, last="")
@@ -377,6 +379,7 @@ def watch(
     fmt: Annotated[IngestFmt, typer.Option("--format", help="Each round as a line of text, or one JSON object per line.")] = IngestFmt.table,
     max_bytes: MaxBytesOpt = "20MB",
     near_dup_threshold: ThresholdOpt = 0.8,
+    near_dup_window_days: WindowOpt = 30,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for a URL.")] = 20.0,
 ) -> None:
     """Ingest new reports from folders and feeds every --interval until stopped (Ctrl-C).
@@ -421,7 +424,8 @@ def watch(
                 out.print(f"watching {len(sources)} source(s) every {interval}; stop with Ctrl-C", highlight=False, markup=False)
             try:
                 run_watch(store, sources, ags, seconds, max_rounds=max_rounds, default_date=default_date,
-                          on_round=on_round, max_bytes=limit, near_dup_threshold=threshold, timeout=timeout)
+                          on_round=on_round, max_bytes=limit, near_dup_threshold=threshold, timeout=timeout,
+                          near_dup_window_days=near_dup_window_days)
             except KeyboardInterrupt:
                 if fmt != IngestFmt.json:
                     out.print("stopped", highlight=False, markup=False)
@@ -598,7 +602,7 @@ def _status_table(title: str, statuses) -> None:
         hist = " ".join(f"{m['old_date']}→{m['new_date']}" for m in d["deadline_history"])
         label = s.label + (" *" if s.unreviewed else "")
         when = d["fulfilled_on"] or ""
-        rows.append([d["id"].split("/", 1)[1], d["article"], d["kind"], ", ".join(d["places"]), d["original_due"] or "", d["current_due"] or "", hist, label, when, len(d["evidence"])])
+        rows.append([d["id"].split("/", 1)[1], d["article"], d["kind"], ", ".join(d["places"]), d["original_due"] or "", d["current_due"] or "", hist, label, when, d["evidence_total"]])
     _table(title, ["provision", "art.", "kind", "places", "original due", "current due", "moves", "status", "done on", "evid."], rows)
 
 
@@ -632,7 +636,7 @@ def status(
             w.writerow(cols)
             for r in rows:
                 w.writerow([r["id"], r["article"], r["kind"], ";".join(r["places"]), r["obligor"], r["beneficiary"], r["original_due"], r["current_due"], r["status"], r["on_time"], r["fulfilled_on"], r["unreviewed"],
-                            ";".join(f"{m['old_date']}->{m['new_date']}@{m['known_on']}" for m in r["deadline_history"]), len(r["evidence"])])
+                            ";".join(f"{m['old_date']}->{m['new_date']}@{m['known_on']}" for m in r["deadline_history"]), r["evidence_total"]])
             sys.stdout.write(buf.getvalue())
         else:
             _status_table(f"{ag.title} — as of {v or dt.date.today()}, known at {k or 'now'}{' (reviewed only)' if reviewed_only else ''}", sts)

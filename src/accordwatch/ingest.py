@@ -26,7 +26,7 @@ from typing import BinaryIO, Callable, Iterable, Iterator
 
 from .errors import InputError
 from .model import Agreement, Report
-from .neardup import NUM_PERM, THRESHOLD, NearDupIndex, minhash, to_bytes
+from .neardup import NUM_PERM, THRESHOLD, WINDOW_DAYS, NearDupIndex, minhash, to_bytes
 from .sources import (  # noqa: F401 - re-exported: the public names of ingest
     HTML_SUFFIXES,
     JSONL_SUFFIXES,
@@ -128,6 +128,7 @@ class Ingestor:
         num_perm: int = NUM_PERM,
         index: NearDupIndex | None = None,
         quarantine_unreachable: bool = True,
+        near_dup_window_days: int | None = WINDOW_DAYS,
     ) -> None:
         if batch_size < 1:
             raise InputError(f"batch size {batch_size} must be at least 1")
@@ -137,6 +138,7 @@ class Ingestor:
         self.batch_size = batch_size
         self.threshold = near_dup_threshold
         self.num_perm = num_perm
+        self.window_days = near_dup_window_days
         self._index = index
         self.quarantine_unreachable = quarantine_unreachable
         self._pending: list[Item] = []
@@ -147,7 +149,7 @@ class Ingestor:
     @property
     def index(self) -> NearDupIndex:
         if self._index is None:
-            self._index = NearDupIndex.from_signatures(self.store.signatures(), self.threshold, self.num_perm)
+            self._index = NearDupIndex.from_signatures(self.store.signatures(), self.threshold, self.num_perm, self.window_days)
         return self._index
 
     def reset_index(self) -> None:
@@ -227,7 +229,7 @@ class Ingestor:
                     continue
                 m = sig[1] if sig is not None and sig[0] == self.num_perm else minhash(item.text, self.num_perm)
                 match = self.index.best(m)
-                self.index.add(digest, m)
+                self.index.add(digest, m, item.published)
                 in_batch.add(digest)
                 bundles.append(ReportBundle(report, events, EXTRACTOR_VERSION, links,
                                             to_bytes(m) if m is not None else None, self.num_perm if m is not None else None,
@@ -257,12 +259,13 @@ def process_item(
     *,
     near_dup_threshold: float = THRESHOLD,
     index: NearDupIndex | None = None,
+    near_dup_window_days: int | None = WINDOW_DAYS,
 ) -> None:
     """Store one item — report, events, evidence, signature, story in one transaction — or quarantine it."""
     if index is None:
         index = _INDEXES.get(store)
-        if index is None or index.threshold != near_dup_threshold:
-            index = NearDupIndex.from_signatures(store.signatures(), near_dup_threshold)
+        if index is None or index.threshold != near_dup_threshold or index.window_days != near_dup_window_days:
+            index = NearDupIndex.from_signatures(store.signatures(), near_dup_threshold, window_days=near_dup_window_days)
             _INDEXES[store] = index
     ing = Ingestor(store, agreements, summary, batch_size=1, near_dup_threshold=near_dup_threshold, index=index)
     try:
@@ -286,6 +289,7 @@ def ingest(
     stdin: BinaryIO | None = None,
     timeout: float = URL_TIMEOUT,
     client=None,  # type: ignore[no-untyped-def]
+    near_dup_window_days: int | None = WINDOW_DAYS,
 ) -> IngestSummary:
     """Ingest every report under ``paths``; returns what happened.
 
@@ -295,7 +299,8 @@ def ingest(
     (see :mod:`accordwatch.distributed`) extraction runs on its cluster; this
     process still writes, in input order, so the database is the same.
     """
-    ing = Ingestor(store, agreements, batch_size=batch_size, near_dup_threshold=near_dup_threshold)
+    ing = Ingestor(store, agreements, batch_size=batch_size, near_dup_threshold=near_dup_threshold,
+                   near_dup_window_days=near_dup_window_days)
     items = iter_items(paths, default_date, max_bytes=max_bytes, stdin=stdin, timeout=timeout)
     for item, extracted in extracted_items(store, items, agreements, client):
         ing.add(item, extracted)
@@ -410,6 +415,7 @@ def watch(
     batch_size: int = BATCH_SIZE,
     near_dup_threshold: float = THRESHOLD,
     timeout: float = URL_TIMEOUT,
+    near_dup_window_days: int | None = WINDOW_DAYS,
 ) -> list[IngestSummary]:
     """Ingest what is new in folders, files and feed URLs every ``interval``
     (seconds, or '30s', '10m', '1h') until ``max_rounds`` rounds were done or
@@ -424,14 +430,14 @@ def watch(
     if STDIN in specs:
         raise InputError("watch cannot read standard input ('-'); give folders, files or feed URLs")
     state = WatchState()
-    index = NearDupIndex.from_signatures(store.signatures(), near_dup_threshold)
+    index = NearDupIndex.from_signatures(store.signatures(), near_dup_threshold, window_days=near_dup_window_days)
     summaries: list[IngestSummary] = []
     n = 0
     while max_rounds is None or n < max_rounds:
         n += 1
         summary = IngestSummary()
         ing = Ingestor(store, agreements, summary, batch_size=batch_size, near_dup_threshold=near_dup_threshold,
-                       index=index, quarantine_unreachable=False)
+                       index=index, quarantine_unreachable=False, near_dup_window_days=near_dup_window_days)
         try:
             for item in _new_items(specs, state, summary, default_date, max_bytes, timeout):
                 ing.add(item)

@@ -8,12 +8,17 @@ story; otherwise it starts a story of its own. A story's id is the id of its
 earliest report, so status can count independent stories rather than copies.
 
 The index is rebuilt lazily from the stored signatures the first time an
-ingest needs it. Exact duplicates never get this far: the store records them
+ingest needs it. It holds only reports published within ``window_days``
+(default 30) before the newest report it has seen, so its memory stays
+bounded however many reports are stored: reprints come within days, and a
+near-duplicate of an older report simply starts a new story. Exact duplicates never get this far: the store records them
 as copies of the first report.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import heapq
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 NUM_PERM = 128
 THRESHOLD = 0.8
 SHINGLE = 5
+WINDOW_DAYS = 30  # reports older than this (before the newest seen) leave the index
 SCHEME = "affine32"  # datasketch >= 2: 32-bit hash values, stored as 4 little-endian bytes each
 
 _WORD = re.compile(r"\w+")
@@ -92,8 +98,13 @@ class Match:
 class NearDupIndex:
     """An LSH index of report signatures keyed by content hash."""
 
-    def __init__(self, threshold: float = THRESHOLD, num_perm: int = NUM_PERM) -> None:
+    def __init__(self, threshold: float = THRESHOLD, num_perm: int = NUM_PERM, window_days: int | None = WINDOW_DAYS) -> None:
         from datasketch import MinHashLSH
+
+        if window_days is not None and window_days < 0:
+            from .errors import InputError
+
+            raise InputError(f"near-duplicate window {window_days} days must be 0 or more (e.g. 30)")
 
         if not 0.0 < threshold <= 1.0:
             from .errors import InputError
@@ -108,6 +119,10 @@ class NearDupIndex:
         self._lsh = MinHashLSH(threshold=max(0.05, threshold - 0.2), num_perm=num_perm, weights=(0.2, 0.8))
         self._sigs: dict[str, object] = {}
         self._order: dict[str, int] = {}  # key -> insertion rank (earlier wins ties)
+        self._rank = 0
+        self.window_days = window_days
+        self._newest: dt.date | None = None
+        self._by_date: list[tuple[dt.date, int, str]] = []  # heap of (published, rank, key)
 
     def __len__(self) -> int:
         return len(self._sigs)
@@ -115,12 +130,32 @@ class NearDupIndex:
     def __contains__(self, key: str) -> bool:
         return key in self._sigs
 
-    def add(self, key: str, m) -> None:  # type: ignore[no-untyped-def]
+    def add(self, key: str, m, published: dt.date | None = None) -> None:  # type: ignore[no-untyped-def]
+        """Index a report's signature; with ``published``, reports published more
+        than ``window_days`` before the newest seen are dropped from the index."""
+        if published is not None and self.window_days is not None:
+            if self._newest is None or published > self._newest:
+                self._newest = published
+            self._expire()
+            if (self._newest - published).days > self.window_days:
+                return  # already outside the window
         if m is None or key in self._sigs:
             return
         self._lsh.insert(key, m)
         self._sigs[key] = m
-        self._order[key] = len(self._order)
+        self._order[key] = self._rank
+        if published is not None and self.window_days is not None:
+            heapq.heappush(self._by_date, (published, self._rank, key))
+        self._rank += 1
+
+    def _expire(self) -> None:
+        assert self._newest is not None and self.window_days is not None
+        oldest = self._newest - dt.timedelta(days=self.window_days)
+        while self._by_date and self._by_date[0][0] < oldest:
+            _, _, key = heapq.heappop(self._by_date)
+            if key in self._sigs:
+                self._lsh.remove(key)
+                del self._sigs[key], self._order[key]
 
     def best(self, m) -> Match | None:  # type: ignore[no-untyped-def]
         """The most similar indexed report at or above the threshold (earliest on ties)."""
@@ -137,14 +172,16 @@ class NearDupIndex:
         return Match(key, -neg)
 
     @classmethod
-    def from_signatures(cls, rows: Iterable, threshold: float = THRESHOLD, num_perm: int = NUM_PERM) -> NearDupIndex:
+    def from_signatures(
+        cls, rows: Iterable, threshold: float = THRESHOLD, num_perm: int = NUM_PERM, window_days: int | None = WINDOW_DAYS
+    ) -> NearDupIndex:
         """Build from ``Store.signatures()`` rows (report id order); other num_perm values are skipped."""
-        index = cls(threshold, num_perm)
+        index = cls(threshold, num_perm, window_days)
         for row in rows:
             if row.num_perm != num_perm:
                 continue
             try:
-                index.add(row.content_hash, from_bytes(row.signature, num_perm))
+                index.add(row.content_hash, from_bytes(row.signature, num_perm), getattr(row, "published", None))
             except ValueError:
                 continue
         return index

@@ -28,7 +28,7 @@ REQUEST = [
     re.compile(r"\b(?:argued|pressed|pushed|lobbied|called) for\b(?=[^.;]{0,40}\b(?:extension|delay|postponement|more time|extra))", I),
 ]
 GRANT = re.compile(
-    r"\b(?:agreed(?! to stop)|granted|grants|accepted|approved|decided|consented|allowed|gave|acceded)\b|\bwho granted\b|\bagreed jointly\b",
+    r"\b(?:agreed(?! to stop)|granted|grants|accepted|approved|decided|consented|allowed|gave|acceded|ordered)\b|\bwho granted\b|\bagreed jointly\b",
     I,
 )
 GRANT_PASSIVE = re.compile(r"\b(?:agreed|granted|approved|accepted|decided) (?:jointly )?(?:by|with)\b", I)
@@ -273,7 +273,9 @@ def _subject(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
         if not (lo_all <= pos < hi_all) or not any(s.start <= pos < s.end for s in sentences):
             continue
         d = abs((e.trigger_start or e.start) - trigger_abs)
-        if e.date is not None and e.date in (f.old, f.new):
+        if e.date is not None and e.date == f.new:
+            d -= 200000  # the rescheduled action is the one dated on the new date
+        elif e.date is not None and e.date == f.old:
             d -= 100000
         if best is None or d < best_d:
             best, best_d = e, d
@@ -305,7 +307,7 @@ def build_deadline_frames(doc: Doc) -> None:
         prev = [_view(doc, doc.sentences[si - 1], doc.sentences[si - 1].end)] if si > 0 else []
         nxt = [_view(doc, x) for x in doc.sentences[si + 1 : si + 4]]
         frame_sents = prev + [s] + nxt
-        for fs in [s] + nxt + prev:
+        for fs in [s] + nxt:
             _fill_parties(doc, f, fs)
         if not f.granted_by:
             # "Santos said the zones would remain in place until August 1": the speaker decided
@@ -354,6 +356,14 @@ def build_deadline_frames(doc: Doc) -> None:
         else:
             merged.append(f)
 
+    for i, f in enumerate(merged):
+        # "Santos also said the zones would remain ...": the same announcement as the change before
+        if re.search(r"\balso\s+(?:said|announced|declared|decided|told)\b", f.sentence, I):
+            before = [g for g in merged[:i] if g.trigger_sentence < f.trigger_sentence]
+            if before:
+                g = before[-1]
+                f.date = f.date or g.date
+                f.places = f.places or list(g.places)
     for f in merged:
         # the old date from an earlier planned/postponed event of the subject
         if f.old is None and f.subject_type is not None:

@@ -15,9 +15,12 @@ import hashlib
 import json
 import os
 import re
+import threading
+import time
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -59,6 +62,7 @@ _DRIVER_HINTS = {
     "psycopg2": "install psycopg2: pip install psycopg2-binary (or use postgresql+psycopg:// with psycopg 3)",
 }
 _RETRIES = 5
+_TOKEN_TOUCH_SECONDS = 60  # user_for_token writes a token's last_used at most this often
 STATUS_EVIDENCE_LIMIT = 20  # most recent evidence rows per provision a status carries
 
 
@@ -136,6 +140,7 @@ class SignatureRecord(NamedTuple):
     signature: bytes
     content_hash: str
     story_id: int | None
+    published: dt.date | None = None
 
 
 # ----------------------------------------------------------------- the store
@@ -156,6 +161,9 @@ class Store:
         # On SQLite a writing transaction takes the write lock when it begins
         # (BEGIN IMMEDIATE), so what it reads stays current until it commits.
         self._writer = sessionmaker(self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False)
+        # token id -> time.monotonic() of this process's last write of its last_used
+        self._token_touched: dict[int, float] = {}
+        self._token_lock = threading.Lock()
         try:
             with self.engine.connect():
                 pass
@@ -254,9 +262,9 @@ class Store:
             return MigrationContext.configure(conn).get_current_revision()
 
     def head(self) -> str | None:
-        from alembic.script import ScriptDirectory
-
-        return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+        """The newest revision of the migration scripts (read once per process:
+        the scripts cannot change while it runs)."""
+        return _script_head(str(MIGRATIONS_DIR))
 
     def upgrade(self) -> None:
         """Create the schema, or migrate it to the newest revision (``alembic upgrade head``)."""
@@ -602,6 +610,7 @@ class Store:
                 ReportSignatureRow.signature,
                 ReportRow.content_hash,
                 ReportRow.story_id,
+                ReportRow.published,
             )
             .join(ReportRow, ReportRow.id == ReportSignatureRow.report_id)
             .order_by(ReportSignatureRow.report_id)
@@ -613,7 +622,7 @@ class Store:
             if not rows:
                 return
             for r in rows:
-                yield SignatureRecord(r.report_id, r.num_perm, bytes(r.signature), r.content_hash, r.story_id)
+                yield SignatureRecord(r.report_id, r.num_perm, bytes(r.signature), r.content_hash, r.story_id, r.published)
             last = rows[-1].report_id
 
     def set_story(self, report_id: int, story_id: int) -> None:
@@ -919,105 +928,115 @@ class Store:
         limit: int = STATUS_EVIDENCE_LIMIT,
     ) -> dict[str, model.EvidenceDigest]:
         """Per provision of an agreement, what the status rules need at as-of V and
-        known-at K — ``status.digest`` computed in SQL — keyed by provision id.
+        known-at K — ``status.digest`` — keyed by provision id.
 
-        Counts, the earliest fulfilment, the deadline moves and breach dates come
-        from aggregates and window functions; only the rows the rules read and the
-        ``limit`` most recent shown rows per provision become objects, so the cost
-        hardly grows with the evidence an agreement has. Three queries.
+        Review-state and known-at filters run in SQL; one narrow query reads the
+        few columns the rules need of every counted row (plain tuples, no objects),
+        and a second builds full EvidenceViews only for the ``limit`` most recent
+        shown rows and the earliest fulfilments of each provision. Deadline moves
+        are built from the narrow rows. Two queries.
         """
-        happened = func.coalesce(EventRow.date, ReportRow.published)
-        shown = case((and_(EvidenceRow.relation == "restates", ReportRow.published > as_of), 0), else_=1)
-        base = (
+        hap = func.coalesce(EventRow.date, ReportRow.published)
+        resched = EvidenceRow.relation == "reschedules"
+        narrow = (
             select(
-                EvidenceRow.id.label("eid"),
-                EvidenceRow.provision_id.label("pid"),
-                EvidenceRow.relation.label("rel"),
-                EvidenceRow.state.label("state"),
-                ReportRow.published.label("pub"),
-                happened.label("hap"),
-                shown.label("shown"),
-                case((ReportRow.story_id.is_(None), -ReportRow.id), else_=ReportRow.story_id).label("story"),
+                EvidenceRow.id,
+                EvidenceRow.provision_id,
+                EvidenceRow.relation,
+                EvidenceRow.state,
+                ReportRow.published,
+                hap,
+                ReportRow.story_id,
+                EventRow.report_id,
+                # what the deadline history needs, for reschedules only
+                case((resched, EventRow.type)),
+                case((resched, EventRow.modality)),
+                case((resched, EventRow.date)),
+                case((resched, EventRow.old_date)),
+                case((resched, EventRow.new_date)),
+                case((resched, EventRow.requested_by)),
+                case((resched, EventRow.granted_by)),
+                case((resched, EventRow.via)),
+                case((resched, EventRow.reason)),
+                case((resched, EventRow.sentence)),
+                case((resched, ReportRow.title)),
             )
             .join(EventRow, EventRow.id == EvidenceRow.event_id)
             .join(ReportRow, ReportRow.id == EventRow.report_id)
             .where(EvidenceRow.agreement_id == agreement_id)
-        )
-        if reviewed_only:
-            base = base.where(EvidenceRow.state == "accepted")
-        else:
-            base = base.where(EvidenceRow.state != "rejected")
-        if known_at is not None:
-            base = base.where(ReportRow.published <= known_at)
-        b = base.cte("b")
-        one = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
-        counts = select(
-            b.c.pid,
-            func.count(),
-            one(b.c.shown == 1),
-            one(b.c.state == "proposed"),
-            one(and_(b.c.shown == 1, b.c.state == "proposed")),
-            func.count(b.c.story.distinct()),
-            one(and_(b.c.rel == "denies", b.c.pub <= as_of)),
-        ).group_by(b.c.pid)
-        breaches = (
-            select(b.c.pid, b.c.hap, func.count())
-            .where(b.c.rel == "breaches", b.c.hap <= as_of)
-            .group_by(b.c.pid, b.c.hap)
-        )
-        ranked = select(
-            b.c.eid,
-            b.c.rel,
-            b.c.hap,
-            b.c.shown,
-            func.row_number().over(partition_by=b.c.pid, order_by=(b.c.shown.desc(), b.c.pub.desc(), b.c.eid.desc())).label("rn_show"),
-            func.row_number().over(
-                partition_by=(b.c.pid, b.c.rel),
-                order_by=(case((b.c.hap <= as_of, 0), else_=1), b.c.hap, b.c.pub, b.c.eid),
-            ).label("rn_rel"),
-        ).subquery("r")
-        rows = (
-            select(ranked.c.rn_show, ranked.c.rn_rel, ranked.c.shown, *_VIEW_COLUMNS)
-            .select_from(ranked)
-            .join(EvidenceRow, EvidenceRow.id == ranked.c.eid)
-            .join(EventRow, EventRow.id == EvidenceRow.event_id)
-            .join(ReportRow, ReportRow.id == EventRow.report_id)
-            .where(
-                or_(
-                    ranked.c.rn_show <= limit,
-                    ranked.c.rel == "reschedules",
-                    and_(ranked.c.rel.in_(("fulfils", "partly_fulfils")), ranked.c.rn_rel == 1, ranked.c.hap <= as_of),
-                )
-            )
             .order_by(ReportRow.published, EvidenceRow.id)
         )
+        if reviewed_only:
+            narrow = narrow.where(EvidenceRow.state == "accepted")
+        else:
+            narrow = narrow.where(EvidenceRow.state != "rejected")
+        if known_at is not None:
+            narrow = narrow.where(ReportRow.published <= known_at)
+        R, S = model.Relation, model.ReviewState
         out: dict[str, model.EvidenceDigest] = {}
+        acc: dict[str, _DigestRows] = {}
         with self._tx() as s:
             c = s.connection()
-            for pid, total, n_shown, n_proposed, n_shown_proposed, stories, denied in c.execute(counts).tuples():
-                out[pid] = model.EvidenceDigest(
-                    provision_id=pid,
-                    total=total,
-                    shown_total=n_shown or total,
-                    unreviewed=bool(n_shown_proposed if n_shown else n_proposed),
-                    sources=stories,
-                    denied=bool(denied),
+            for row in c.execute(narrow).tuples().all():
+                eid, pid, rel, state, pub, happened, story, report_id = row[:8]
+                a = acc.get(pid)
+                if a is None:
+                    a = acc[pid] = _DigestRows()
+                    out[pid] = model.EvidenceDigest(pid)
+                d = out[pid]
+                d.total += 1
+                a.all_ids.append(eid)
+                a.stories.add(story if story is not None else -report_id)
+                if state == "proposed":
+                    a.proposed += 1
+                if rel != "restates" or pub <= as_of:
+                    a.shown_ids.append(eid)
+                    if state == "proposed":
+                        a.shown_proposed += 1
+                if rel == "reschedules":
+                    typ, modality, date, old, new, req, granted, via, reason, sentence, title = row[8:]
+                    d.reschedules.append(model.EvidenceView(
+                        eid, pid, R.RESCHEDULES, _STATES[state],
+                        model.Event(type=_EVENT_TYPES[typ], modality=_MODALITIES[modality], date=date, old_date=old, new_date=new,
+                                    requested_by=req, granted_by=granted, via=via, reason=reason, sentence=sentence),
+                        report_id, pub, title, story_id=story))
+                elif happened <= as_of:
+                    if rel == "fulfils":
+                        if a.fulfils is None or happened < a.fulfils[0]:
+                            a.fulfils = (happened, eid)
+                    elif rel == "partly_fulfils":
+                        if a.partly is None or happened < a.partly[0]:
+                            a.partly = (happened, eid)
+                    elif rel == "breaches":
+                        d.breaches_per_day[happened] = d.breaches_per_day.get(happened, 0) + 1
+                if rel == "denies" and pub <= as_of:
+                    d.denied = True
+            wanted: set[int] = set()
+            for pid, a in acc.items():
+                d = out[pid]
+                shown = a.shown_ids or a.all_ids
+                d.shown_total = len(shown)
+                d.unreviewed = bool(a.shown_proposed if a.shown_ids else a.proposed)
+                d.sources = len(a.stories)
+                a.shown_ids = shown[len(shown) - limit :] if limit > 0 else []
+                wanted.update(a.shown_ids)
+                wanted.update(x[1] for x in (a.fulfils, a.partly) if x is not None)
+            views: dict[int, model.EvidenceView] = {}
+            ids = sorted(wanted)
+            for i in range(0, len(ids), 500):
+                stmt = (
+                    select(*_VIEW_COLUMNS)
+                    .join(EventRow, EventRow.id == EvidenceRow.event_id)
+                    .join(ReportRow, ReportRow.id == EventRow.report_id)
+                    .where(EvidenceRow.id.in_(ids[i : i + 500]))
                 )
-            for pid, day, n in c.execute(breaches).tuples():
-                out[pid].breaches_per_day[_as_date(day)] = n
-            for values in c.execute(rows).tuples().all():
-                rn_show, rn_rel, is_shown, view_values = values[0], values[1], values[2], values[3:]
-                v = _view_from_values(view_values)
-                d = out[v.provision_id]
-                if v.relation == model.Relation.RESCHEDULES:
-                    d.reschedules.append(v)
-                elif rn_rel == 1 and v.relation == model.Relation.FULFILS and (v.event.date or v.report_published) <= as_of:
-                    d.first_fulfils = v
-                elif rn_rel == 1 and v.relation == model.Relation.PARTLY_FULFILS and (v.event.date or v.report_published) <= as_of:
-                    d.first_partly = v
-                # shown rows; when no row is shown at V, every row is
-                if rn_show <= limit and (is_shown or d.shown_total == d.total):
-                    d.shown.append(v)
+                for values in c.execute(stmt).tuples().all():
+                    views[values[0]] = _view_from_values(values)
+        for pid, a in acc.items():
+            d = out[pid]
+            d.shown = [views[i] for i in a.shown_ids]
+            d.first_fulfils = views[a.fulfils[1]] if a.fulfils else None
+            d.first_partly = views[a.partly[1]] if a.partly else None
         return out
 
     # -- quarantine
@@ -1214,25 +1233,46 @@ class Store:
     def user_for_token(self, token_hash: str) -> dict[str, Any] | None:
         """The user a live token belongs to (and mark the token used), or None
         for an unknown, revoked or disabled-user token."""
+        # One SELECT through the unique index on token_hash and the users primary key.
         with self._tx() as s:
             r = s.execute(
-                select(UserRow, ApiTokenRow.id, ApiTokenRow.last_used)
+                select(
+                    UserRow.id,
+                    UserRow.name,
+                    UserRow.role,
+                    UserRow.created_at,
+                    UserRow.disabled,
+                    ApiTokenRow.id.label("token_id"),
+                    ApiTokenRow.last_used,
+                )
                 .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
                 .where(ApiTokenRow.token_hash == token_hash, ApiTokenRow.revoked == 0, UserRow.disabled == 0)
             ).first()
             if r is None:
                 return None
-            d = self._user_dict(r[0])
-        d["token_id"] = r[1]
-        now = utcnow()
-        if r[2] is None or now - r[2] > dt.timedelta(minutes=1):  # at most one write a minute per token
-            with self._tx(write=True) as s:
-                s.execute(
-                    update(ApiTokenRow)
-                    .where(ApiTokenRow.id == r[1])
-                    .values(last_used=now)
-                    .execution_options(synchronize_session=False)
-                )
+            d = self._user_dict(r)
+        token_id = r.token_id
+        d["token_id"] = token_id
+        # Write last_used at most once a minute per token: tracked in memory (so
+        # concurrent requests do not all write), and also skipped when the stored
+        # value is recent (another process or a restart).
+        mono = time.monotonic()
+        with self._token_lock:
+            last = self._token_touched.get(token_id)
+            if last is not None and mono - last < _TOKEN_TOUCH_SECONDS:
+                return d
+            now = utcnow()
+            if r.last_used is not None and now - r.last_used < dt.timedelta(seconds=_TOKEN_TOUCH_SECONDS):
+                self._token_touched[token_id] = mono - (now - r.last_used).total_seconds()
+                return d
+            self._token_touched[token_id] = mono
+        with self._tx(write=True) as s:
+            s.execute(
+                update(ApiTokenRow)
+                .where(ApiTokenRow.id == token_id)
+                .values(last_used=now)
+                .execution_options(synchronize_session=False)
+            )
         return d
 
     def list_tokens(self, user: str | None = None) -> list[dict[str, Any]]:
@@ -1268,6 +1308,18 @@ class Store:
 
 
 # ----------------------------------------------------------------- helpers
+
+
+@lru_cache(maxsize=None)
+def _script_head(script_location: str) -> str | None:
+    """Head revision of the Alembic scripts in ``script_location`` (cached per process)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", script_location)
+    cfg.set_main_option("path_separator", "os")
+    return ScriptDirectory.from_config(cfg).get_current_head()
 
 
 class _Changed(Exception):
@@ -1461,6 +1513,21 @@ def _view_from_values(values: Sequence[Any]) -> model.EvidenceView:
         story_id=story_id,
         source=source,
     )
+
+
+class _DigestRows:
+    """Per provision, while ``Store.status_evidence`` reads the narrow rows."""
+
+    __slots__ = ("all_ids", "shown_ids", "stories", "proposed", "shown_proposed", "fulfils", "partly")
+
+    def __init__(self) -> None:
+        self.all_ids: list[int] = []
+        self.shown_ids: list[int] = []
+        self.stories: set[int] = set()
+        self.proposed = 0
+        self.shown_proposed = 0
+        self.fulfils: tuple[dt.date, int] | None = None  # (happened, evidence id) of the earliest
+        self.partly: tuple[dt.date, int] | None = None
 
 
 def _as_date(value: Any) -> dt.date:

@@ -122,6 +122,7 @@ class ProvisionStatusOut(BaseModel):
     breaches_per_month: dict[str, int] = {}
     sources: int = 0
     deadline_history: list[DeadlineMoveOut] = []
+    evidence_total: int = Field(0, description="Pieces of evidence shown with this status; `evidence` holds the most recent 20.")
     evidence: list[EvidenceCitation] = []
 
 

@@ -402,14 +402,17 @@ def _worst(items: Sequence[Any]) -> Any:
     return min(items, key=lambda s: _PRIORITY.index(_sval(s)) if _sval(s) in _PRIORITY else len(_PRIORITY))
 
 
-def map_svg(statuses: Sequence[Any], theatre: str | None) -> str:
-    """The theatre's districts coloured by the status of the provisions that
-    concern them; ``""`` when there is no map for ``theatre``."""
+@lru_cache(maxsize=None)
+def _map_geometry(theatre: str) -> tuple[Any, ...] | None:
+    """The theatre's map geometry, computed once per process: ``(map_h, focus_ids,
+    districts, labels_markup, attribution_markup)`` where ``districts`` lists
+    ``(country, shape_name, sid, label, d)`` for every drawn district. ``None``
+    when there is no map for ``theatre``."""
     if theatre != "karabakh":
-        return ""
+        return None
     by_name, labels = _shape_names()
     feats = _features()
-    focus_ids = {by_name[n] for n in KARABAKH_FOCUS if n in by_name}
+    focus_ids = frozenset(by_name[n] for n in KARABAKH_FOCUS if n in by_name)
     focus = [f for f in feats if f[2] in focus_ids]
     x0, y0, x1, y1 = _bbox(p for f in focus for p in f[3])
     x0, y0, x1, y1 = x0 - _MAP_MARGIN_DEG, y0 - _MAP_MARGIN_DEG, x1 + _MAP_MARGIN_DEG, y1 + _MAP_MARGIN_DEG
@@ -420,6 +423,44 @@ def map_svg(statuses: Sequence[Any], theatre: str | None) -> str:
     def px(lon: float, lat: float) -> tuple[float, float]:
         return (lon - x0) * kx * scale, (y1 - lat) * scale
 
+    districts: list[tuple[str, str, str, str, str]] = []
+    label_items: list[tuple[float, float, str, bool]] = []
+    for country, shape_name, sid, polys in feats:
+        bx0, by0, bx1, by1 = _bbox(polys)
+        if bx1 < x0 or bx0 > x1 or by1 < y0 or by0 > y1:
+            continue
+        d = _path(polys, px)
+        if not d:
+            continue
+        label = labels.get(sid, shape_name)
+        districts.append((country, shape_name, sid, label, d))
+        if sid in focus_ids:
+            big = max(polys, key=lambda p: _centroid([px(*pt) for pt in p[0]])[2])
+            cx, cy, area = _centroid([px(*pt) for pt in big[0]])
+            label_items.append((cx, cy, label, area < 500))
+    label_parts = []
+    for cx, cy, label, small in label_items:
+        size = ' font-size="8"' if small else ""
+        label_parts.append(
+            f'<text class="map-label" x="{_r(cx)}" y="{_r(cy)}" text-anchor="middle"{size} fill="#111" stroke="#fff" '
+            f'stroke-width="2.5" paint-order="stroke">{escape(label)}</text>'
+        )
+    labels_markup = "".join(label_parts)
+    attribution = _wrap_text(MAP_ATTRIBUTION, 8, map_h + 34, 118, "map-attribution", 9)
+    return map_h, focus_ids, tuple(districts), labels_markup, attribution
+
+
+def map_svg(statuses: Sequence[Any], theatre: str | None) -> str:
+    """The theatre's districts coloured by the status of the provisions that
+    concern them; ``""`` when there is no map for ``theatre``.
+
+    The geometry (projection, district paths, labels) is cached per theatre by
+    :func:`_map_geometry`; per call only the fills, tooltips, links and legend
+    are built."""
+    geo = _map_geometry(theatre) if theatre is not None else None
+    if geo is None:
+        return ""
+    map_h, focus_ids, districts, labels_markup, attribution = geo
     colour_of = district_statuses(statuses)
     legend_h = 64
     height = map_h + legend_h
@@ -433,17 +474,9 @@ def map_svg(statuses: Sequence[Any], theatre: str | None) -> str:
         f'<rect class="map-bg" x="0" y="0" width="{_MAP_WIDTH}" height="{_r(map_h)}" fill="#fdfdfb" stroke="#999"/>',
         '<g clip-path="url(#map-clip)">',
     ]
-    label_items: list[tuple[float, float, str, bool]] = []
     desc_parts: list[str] = []
     used: set[str] = set()
-    for country, shape_name, sid, polys in feats:
-        bx0, by0, bx1, by1 = _bbox(polys)
-        if bx1 < x0 or bx0 > x1 or by1 < y0 or by0 > y1:
-            continue
-        d = _path(polys, px)
-        if not d:
-            continue
-        label = labels.get(sid, shape_name)
+    for country, shape_name, sid, label, d in districts:
         here = colour_of.get(sid)
         attrs = f'data-shape-id={quoteattr(sid)} data-district={quoteattr(label)}'
         if here:
@@ -465,17 +498,8 @@ def map_svg(statuses: Sequence[Any], theatre: str | None) -> str:
                 f'<path class="district context" {attrs} d="{d}" fill="{fill}" stroke="#9a9a9a" stroke-width="0.6">'
                 f"<title>{escape(label)} ({escape(country)})</title></path>"
             )
-        if sid in focus_ids:
-            big = max(polys, key=lambda p: _centroid([px(*pt) for pt in p[0]])[2])
-            cx, cy, area = _centroid([px(*pt) for pt in big[0]])
-            label_items.append((cx, cy, label, area < 500))
     out.append("</g>")
-    for cx, cy, label, small in label_items:
-        size = ' font-size="8"' if small else ""
-        out.append(
-            f'<text class="map-label" x="{_r(cx)}" y="{_r(cy)}" text-anchor="middle"{size} fill="#111" stroke="#fff" '
-            f'stroke-width="2.5" paint-order="stroke">{escape(label)}</text>'
-        )
+    out.append(labels_markup)
     # legend
     ly = map_h + 16
     entries = [st for st in _PRIORITY if st in used] + ["none"]
@@ -490,7 +514,7 @@ def map_svg(statuses: Sequence[Any], theatre: str | None) -> str:
         )
         lx += 30 + 6.2 * len(text)
     out.append("</g>")
-    out.append(_wrap_text(MAP_ATTRIBUTION, 8, map_h + 34, 118, "map-attribution", 9))
+    out.append(attribution)
     out.append("</svg>")
     desc = "Map of the districts around Nagorno-Karabakh. " + (" ".join(desc_parts) if desc_parts else "No provision names a district.")
     return "".join(out).replace("@@DESC@@", f'<desc id="map-desc">{escape(desc)}</desc>', 1)

@@ -1,0 +1,70 @@
+"""Deadline changes, one phenomenon per test, on reports written for these tests."""
+
+import datetime as dt
+
+from accordwatch import extract_events
+
+D = dt.date
+
+
+def changes(text: str, day: dt.date) -> list:
+    return [e for e in extract_events(text, day) if e.type.value == "deadline_change"]
+
+
+def test_request_via_mediator_and_grace_period_across_sentences():
+    text = (
+        "The return of the Zangilan district, which was due today on March 3, has been postponed. "
+        "Armenia made this request to Baku, passing it through Moscow. "
+        "Security concerns were named as the reason. Azerbaijan agreed to a seven-day grace period."
+    )
+    [c] = changes(text, D(2021, 3, 3))
+    assert (c.old_date, c.new_date) == (D(2021, 3, 3), D(2021, 3, 10))
+    assert (c.requested_by, c.granted_by, c.via) == ("Armenia", "Azerbaijan", "Russia")
+    assert "security" in c.reason.lower()
+    assert c.date == D(2021, 3, 3)  # "has been postponed" in a report of that day
+
+
+def test_passive_request_and_original_date():
+    text = "Aghdam came back on November 20 and Kalbajar on November 28, after Baku granted an eight-day delay requested by Yerevan from the original November 20 date."
+    [c] = changes(text, D(2020, 12, 1))
+    assert (c.old_date, c.new_date) == (D(2020, 11, 20), D(2020, 11, 28))
+    assert (c.requested_by, c.granted_by) == ("Armenia", "Azerbaijan")
+    assert c.places == ["Kalbajar"]  # the action dated on the new date, not the first one listed
+
+
+def test_negated_postponement_is_no_event():
+    text = "By December 1 the Lachin district must be handed over. There can be no talk of any postponement."
+    assert changes(text, D(2020, 11, 15)) == []
+
+
+def test_extension_given_as_a_duration_beyond_an_expiry():
+    text = "Russia and Ukraine agreed on Thursday to extend the grain corridor for another 60 days beyond its expiry on November 19, Turkey and the United Nations said."
+    [c] = changes(text, D(2022, 11, 17))
+    assert (c.old_date, c.new_date) == (D(2022, 11, 19), D(2023, 1, 18))
+
+
+def test_moved_the_deadline():
+    text = "The government moved the deadline for the rebels to hand in their weapons to July 15."
+    [c] = changes(text, D(2017, 6, 1))
+    assert c.new_date == D(2017, 7, 15)
+
+
+def test_also_said_continues_the_earlier_announcement():
+    text = (
+        "President Santos announced the change in an address on Monday evening: the fighters now have until June 20 "
+        "instead of May 30 to hand over their weapons. Santos also said the camps would remain in place until August 1."
+    )
+    cs = changes(text, D(2017, 6, 1))
+    zones = next(c for c in cs if c.new_date == D(2017, 8, 1))
+    assert zones.date == D(2017, 5, 29)  # Monday of the first announcement
+    assert zones.granted_by == "Colombia"  # the speaker decided it
+
+
+def test_same_day_delay_ordered_by_a_party():
+    text = (
+        "The truce had been due to begin at 9 a.m. on Sunday but did not take effect until noon. "
+        "Prime Minister Benjamin Netanyahu ordered the army to keep firing until the list of names arrived."
+    )
+    [c] = changes(text, D(2025, 1, 20))
+    assert c.old_date == c.new_date == c.date == D(2025, 1, 19)
+    assert c.granted_by == "Israel"
