@@ -42,3 +42,11 @@ def test_a_vague_date_blocks_merging_with_a_dated_mention():
     out = merge_events([ev("deployment", "occurred", D(2020, 12, 13), ["Nagorno-Karabakh"]),
                         ev("deployment", "occurred", None, ["Nagorno-Karabakh"], precision="vague")])
     assert len(out) == 2
+
+
+def test_different_quantities_are_different_releases():
+    a = ev("exchange", "planned")
+    a.quantity = "up to 1,000 captives"
+    b = ev("exchange", "planned")
+    b.quantity = "3,500 prisoners"
+    assert len(merge_events([a, b])) == 2

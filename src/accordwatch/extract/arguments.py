@@ -72,6 +72,7 @@ def pick_date(timexes: list, lo: int, hi: int, trig_start: int, trig_end: int, t
 
 
 SPEAKER_SEAT = re.compile(r"\b(?:ministry|government|officials?|spokes(?:man|woman|person)|office|command|authorities|briefing|talks|reporters|presidency)\s+in\s+$", re.IGNORECASE)
+SIGNED_IN = re.compile(r"\b(?:signed|agreed|concluded|reached|brokered|struck|inked)\s+in\s+$", re.IGNORECASE)
 TOPIC_OF = re.compile(r"\b(?:(?:agreement|deal|accord|statement|talks|negotiations)\s+(?:on|over|about|for|in)|(?:war|conflict|truce|ceasefire)\s+(?:over|about|on))\s+(?:the\s+)?$", re.IGNORECASE)
 DESTINATION = re.compile(r"\b(?:toward|towards|to|for|into)\s+(?:the\s+)?$", re.IGNORECASE)
 LOCATIVE = re.compile(r"\b(?:in|into|inside|across|throughout|within|at|near|on|over|around)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
@@ -89,6 +90,8 @@ def places_in(places: list, lo: int, hi: int, text: str, etype: EventType) -> li
             continue  # "the defence ministry in Baku said": where the speaker sits
         if TOPIC_OF.search(text[max(lo, p.start - 40) : p.start]):
             continue  # "the agreement on Nagorno-Karabakh": what a deal is about, not where
+        if etype != EventType.SIGN and SIGNED_IN.search(text[max(lo, p.start - 30) : p.start]):
+            continue  # "the agreement signed in Doha ... said prisoners would be freed": where it was signed
         if etype == EventType.EVACUATION and DESTINATION.search(text[max(lo, p.start - 20) : p.start]):
             continue  # people leave a place: "drove toward Stepanakert" is where they went
         if etype == EventType.HANDOVER and p.kind not in ("district", "city", "town", "village"):

@@ -323,7 +323,7 @@ def build_events(doc: Doc) -> None:
             d_lo, d_hi = max(d_lo, trig.start - 45), min(d_hi, trig.end + 45)
         tx, vague = A.pick_date(doc.within("timexes", d_lo, d_hi), d_lo, d_hi, trig.start, trig.end, doc.text, allow_reporting=allow_reporting, skip=skip,
                                 nearest=trig.type == EventType.SIGN)
-        if tx is None and not vague and trig.type != EventType.SIGN and mod in (Modality.OCCURRED, Modality.ONGOING, Modality.CANCELLED, Modality.POSTPONED):
+        if tx is None and not vague and trig.type != EventType.SIGN and mod in (Modality.OCCURRED, Modality.ONGOING, Modality.CANCELLED, Modality.POSTPONED, Modality.REFUSED):
             tx, _ = A.pick_date(doc.within("timexes", sent.start, sent.end), sent.start, sent.end, trig.start, trig.end, doc.text, allow_reporting=True, skip=skip)
         if res.date_negated:
             tx = None

@@ -7,6 +7,8 @@ most advanced status reported and fills its empty fields from the other.
 
 from __future__ import annotations
 
+import re
+
 from ..model import Event, EventType, Modality
 
 # Most advanced first.
@@ -32,16 +34,25 @@ def _agents(e: Event) -> set[str]:
     return {x.strip().casefold() for x in (e.agent or "").split(",") if x.strip()}
 
 
+_NUM = re.compile(r"\d[\d,]*")
+
+
+def _numbers(e: Event) -> set[str]:
+    return {n.replace(",", "") for n in _NUM.findall(e.quantity or "")}
+
+
 def _can_merge(a: Event, b: Event) -> bool:
     if a.type != b.type:
         return False
+    if _numbers(a) and _numbers(b) and not _numbers(a) & _numbers(b):
+        return False  # "1,000 captives" and "3,500 prisoners" are two releases
     if a.type == EventType.SIGN and (a.date is None or b.date is None or a.date == b.date):
         return True  # mentions of a signing in one report are one signing unless dated apart
     if not _places_ok(a, b):
         one_empty = not (a.places and b.places)
         # one names no place: the same action when both are dated the same day,
         # or when it is a bounded operation and one mention is its undated plan
-        if one_empty and a.date and a.date == b.date and (a.type != EventType.EXCHANGE or a.modality == b.modality):
+        if one_empty and a.date and a.date == b.date:
             # unless different actors are named: different actions on the same day
             return not (_agents(a) and _agents(b) and not _agents(a) & _agents(b))
         if one_empty and a.type in BOUNDED and {a.modality, b.modality} & {Modality.PLANNED} and (a.date is None) != (b.date is None):
