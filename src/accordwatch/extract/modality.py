@@ -52,7 +52,7 @@ PAST_VERB = re.compile(
 )
 PROGRESSIVE = re.compile(r"\b(?:is|are|am)\s+(?:\w+ly\s+)?\w+ing\b", re.IGNORECASE)
 NOMINAL = re.compile(
-    r"^(?:handover|hand-over|transfer|pull-?back|pullout|pull-out|withdrawal|evacuation|deployment|exchange|return|release|swap|reopening|ceasefire|truce|cessation of hostilities|liberation|laydown|disarmament)$",
+    r"^(?:handovers?|hand-overs?|transfers?|pull-?backs?|pullouts?|pull-outs?|withdrawals?|evacuations?|deployments?|exchanges?|returns?|releases?|swaps?|reopenings?|ceasefires?|truces?|cessation of hostilities|liberation|laydown|disarmament)$",
     re.IGNORECASE,
 )
 PRESENT_PASSIVE = re.compile(r"\b(?:is|are)\s+(?:\w+ly\s+)?\w+(?:ed|en)\s+by\b", re.IGNORECASE)
