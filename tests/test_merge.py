@@ -50,3 +50,12 @@ def test_different_quantities_are_different_releases():
     b = ev("exchange", "planned")
     b.quantity = "3,500 prisoners"
     assert len(merge_events([a, b])) == 2
+
+
+def test_a_due_plan_and_an_undated_completion_are_one_event_on_the_due_date():
+    out = merge_events([ev("handover", "planned", D(2020, 11, 20), ["Aghdam"]), ev("handover", "occurred", None, ["Aghdam"], precision="vague")],
+                       anchor=D(2020, 11, 20))
+    assert [(e.modality.value, e.date) for e in out] == [("occurred", D(2020, 11, 20))]
+    # but not a plan still in the future of the report
+    out = merge_events([ev("handover", "planned", D(2020, 12, 1), ["Lachin"]), ev("handover", "occurred", None, ["Lachin"])], anchor=D(2020, 11, 20))
+    assert len(out) == 2

@@ -336,7 +336,7 @@ def build_events(doc: Doc) -> None:
             # "... districts such as Aghdam, which its army entered on Friday": the antecedent
             before = doc.within("places", sent.start, sent.start + lo)
             places = before[-1:]
-        if not places and per_sentence.get(trig.sentence) == 1:
+        if not places and (per_sentence.get(trig.sentence) == 1 or trig.type == EventType.CEASEFIRE):
             places = A.places_in(doc.within("places", sent.start, sent.end), sent.start, sent.end, doc.text, trig.type)
         if trig.type in (EventType.HANDOVER, EventType.WITHDRAWAL, EventType.EVACUATION, EventType.DEPLOYMENT, EventType.RETURN):
             clause_text = sent.text[lo:hi]

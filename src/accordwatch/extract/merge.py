@@ -41,9 +41,13 @@ def _numbers(e: Event) -> set[str]:
     return {n.replace(",", "") for n in _NUM.findall(e.quantity or "")}
 
 
-def _can_merge(a: Event, b: Event) -> bool:
+def _can_merge(a: Event, b: Event, anchor=None) -> bool:
     if a.type != b.type:
         return False
+    if anchor is not None and a.type in BOUNDED and _places_ok(a, b) and a.places and (a.date is None) != (b.date is None):
+        dated, undated = (a, b) if a.date is not None else (b, a)
+        if dated.modality == Modality.PLANNED and undated.modality == Modality.OCCURRED and dated.date <= anchor:
+            return True  # "X was handed over" in a report on the day it was due: the plan, done
     if _numbers(a) and _numbers(b) and not _numbers(a) & _numbers(b):
         return False  # "1,000 captives" and "3,500 prisoners" are two releases
     if a.type == EventType.SIGN and (a.date is None or b.date is None or a.date == b.date):
@@ -106,13 +110,13 @@ def _absorb(keep: Event, other: Event) -> None:
 MAX_COMPARE = 300  # kept events of a type compared with a new one (bounds pathological inputs)
 
 
-def merge_events(events: list[Event]) -> list[Event]:
+def merge_events(events: list[Event], anchor=None) -> list[Event]:
     out: list[Event] = []
     by_type: dict[EventType, list[Event]] = {}
     for e in events:
         kept = by_type.setdefault(e.type, [])
         for k in kept[-MAX_COMPARE:]:
-            if _can_merge(k, e):
+            if _can_merge(k, e, anchor):
                 _absorb(k, e)
                 break
         else:
@@ -124,7 +128,7 @@ def merge_events(events: list[Event]) -> list[Event]:
         changed = False
         for i in range(len(out)):
             for j in range(i + 1, len(out)):
-                if _can_merge(out[i], out[j]):
+                if _can_merge(out[i], out[j], anchor):
                     _absorb(out[i], out[j])
                     del out[j]
                     changed = True
@@ -135,4 +139,4 @@ def merge_events(events: list[Event]) -> list[Event]:
 
 
 def merge_step(doc) -> None:
-    doc.events = merge_events(doc.events)
+    doc.events = merge_events(doc.events, doc.anchor)
