@@ -42,7 +42,7 @@ ONGOING = re.compile(
     re.IGNORECASE,
 )
 PLANNED = re.compile(
-    r"\b(?:will|would|shall|must|should|(?:is|are|be|was) to|has to|have to|due(?: to| on| by)?|expected to|scheduled|set to|plans? to|planned|agree[ds]? to|intend(?:s|ed)? to|meant to|required to|obliged to|obligated|commit(?:s|ted)? to|pledged? to|promised? to|ready to|is provided for|are provided for|provides for|have until|has until|had until|until|can|may|could|aims? to|envisage[sd]?|calls for|timetable|schedule)\b",
+    r"\b(?:will|would|shall|must|should|(?:is|are|be|was) to|has to|have to|due(?: to| on| by)?|expected to|scheduled|set to|plans? to|planned|agree[ds]? to|intend(?:s|ed)? to|meant to|required to|obliged to|obligated|commit(?:s|ted)? to|pledged? to|promised? to|ready to|is provided for|are provided for|provides for|provided for|have until|has until|had until|until|can|may|could|aims? to|envisage[sd]?|calls for|timetable|schedule)\b",
     re.IGNORECASE,
 )
 PERFECT = re.compile(r"\b(?:has|have|had)\s+(?:\w+\s+){0,2}?(?:been\s+)?\w+(?:ed|en|wn|ne|ft|ck|ght|t)\b", re.IGNORECASE)
@@ -148,7 +148,7 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
     if bullet_terms:
         return ModalityResult("planned", "terms-list")
     if HYPOTHETICAL.search(near_left):
-        return ModalityResult("planned", "hypothetical")
+        return ModalityResult(None, "hypothetical")  # "if separatists launched an attack": no event
     if PRESENT_PASSIVE.search(near_left + " " + trig + " " + right[:20]) and not PLANNED.search(near_left):
         return ModalityResult("ongoing", "present-passive")
     if SINCE.search(right) and re.search(r"\b(?:have|has|had)\b", near_left + " " + trig, re.IGNORECASE):
