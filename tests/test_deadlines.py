@@ -68,3 +68,14 @@ def test_same_day_delay_ordered_by_a_party():
     [c] = changes(text, D(2025, 1, 20))
     assert c.old_date == c.new_date == c.date == D(2025, 1, 19)
     assert c.granted_by == "Israel"
+
+
+def test_an_undated_attack_takes_the_day_its_paragraph_is_about_and_the_report_region():
+    from accordwatch import extract_events
+
+    text = (
+        "GAZA, March 3 - The pause in the Gaza Strip had been due to start at dawn on Sunday. "
+        "Medics said artillery fire in the following hours killed 9 people."
+    )
+    [v] = [e for e in extract_events(text, D(2025, 3, 3)) if e.type.value == "violation"]
+    assert v.date == D(2025, 3, 2) and v.places == ["Gaza Strip"]

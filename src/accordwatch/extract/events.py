@@ -231,6 +231,20 @@ def _duration_date(doc: Doc, sent, lo: int, hi: int, trig: Trigger):
     return None
 
 
+def _paragraph_day(doc: Doc, trig: Trigger):
+    """The last day named in the two sentences before, within the same paragraph."""
+    si = trig.sentence
+    para = getattr(doc.sentences[si], "paragraph", None)
+    for j in range(si - 1, max(-1, si - 3), -1):
+        s = doc.sentences[j]
+        if getattr(s, "paragraph", None) != para:
+            break
+        days = [t for t in doc.within("timexes", s.start, s.end) if t.date is not None and t.precision in ("day", "time")]
+        if days:
+            return days[-1]
+    return None
+
+
 def _confidence(base: float, places: list, date, agent) -> float:
     c = base
     if places:
@@ -355,6 +369,12 @@ def build_events(doc: Doc) -> None:
                 places = _main_region(doc)
             if _CORRIDOR.search(clause_text) and not any(p.kind == "corridor" for p in places):
                 places = places + _previous_district(doc, trig.start, kinds=("corridor",))
+        if tx is None and not vague and trig.type == EventType.VIOLATION and mod == Modality.OCCURRED:
+            # "officials said strikes in the intervening hours killed 13": the day the paragraph is about
+            tx = _paragraph_day(doc, trig)
+        if not places and trig.type in (EventType.VIOLATION, EventType.RETURN) and mod == Modality.OCCURRED:
+            # an attack or a return happens somewhere: the region the report is about
+            places = _main_region(doc)
         names = A.unique_names(places)
         if trig.type == EventType.HANDOVER:
             if not names and re.match(r"(?i)the$", sent.text[max(0, ts - 4) : ts].strip() or "x") and re.match(r"(?i)hand-?over|transfer", trig.text):
