@@ -239,7 +239,7 @@ def digest(
         first_fulfils=min(fulfils, key=_happened_on) if fulfils else None,
         first_partly=min(partly, key=_happened_on) if partly else None,
         breaches_per_day=breaches,
-        shown=shown if limit is None else (shown[len(shown) - limit :] if limit > 0 else []),
+        shown=shown if limit is None else (shown[max(0, len(shown) - limit) :] if limit > 0 else []),
     )
 
 

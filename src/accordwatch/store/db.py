@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import platformdirs
-from sqlalchemy import Engine, and_, case, create_engine, delete, event, exists, func, insert, inspect, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, case, create_engine, delete, event, exists, func, insert, inspect, or_, select, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -1018,7 +1018,7 @@ class Store:
                 d.shown_total = len(shown)
                 d.unreviewed = bool(a.shown_proposed if a.shown_ids else a.proposed)
                 d.sources = len(a.stories)
-                a.shown_ids = shown[len(shown) - limit :] if limit > 0 else []
+                a.shown_ids = shown[max(0, len(shown) - limit) :] if limit > 0 else []
                 wanted.update(a.shown_ids)
                 wanted.update(x[1] for x in (a.fulfils, a.partly) if x is not None)
             views: dict[int, model.EvidenceView] = {}
@@ -1235,19 +1235,7 @@ class Store:
         for an unknown, revoked or disabled-user token."""
         # One SELECT through the unique index on token_hash and the users primary key.
         with self._tx() as s:
-            r = s.execute(
-                select(
-                    UserRow.id,
-                    UserRow.name,
-                    UserRow.role,
-                    UserRow.created_at,
-                    UserRow.disabled,
-                    ApiTokenRow.id.label("token_id"),
-                    ApiTokenRow.last_used,
-                )
-                .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
-                .where(ApiTokenRow.token_hash == token_hash, ApiTokenRow.revoked == 0, UserRow.disabled == 0)
-            ).first()
+            r = s.execute(_TOKEN_USER_SQL, {"token_hash": token_hash}).first()
             if r is None:
                 return None
             d = self._user_dict(r)
@@ -1308,6 +1296,23 @@ class Store:
 
 
 # ----------------------------------------------------------------- helpers
+
+
+# Built once (statement construction costs more than the query): the user of a
+# live token, through the unique index on api_tokens.token_hash.
+_TOKEN_USER_SQL = (
+    select(
+        UserRow.id,
+        UserRow.name,
+        UserRow.role,
+        UserRow.created_at,
+        UserRow.disabled,
+        ApiTokenRow.id.label("token_id"),
+        ApiTokenRow.last_used,
+    )
+    .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
+    .where(ApiTokenRow.token_hash == bindparam("token_hash"), ApiTokenRow.revoked == 0, UserRow.disabled == 0)
+)
 
 
 @lru_cache(maxsize=None)
