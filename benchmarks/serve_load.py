@@ -324,7 +324,7 @@ def main() -> None:
                 f"Load average (1/5/15 min) at start {load_start[0]:.2f} / {load_start[1]:.2f} / {load_start[2]:.2f}, "
                 f"at end {load_end[0]:.2f} / {load_end[1]:.2f} / {load_end[2]:.2f}.\n",
                 f"Setup: demo database (SQLite, temporary folder); `accordwatch serve --public-read` (one uvicorn "
-                f"worker, access log on) in a subprocess on 127.0.0.1; {args.clients} concurrent clients "
+                f"worker, access log off: the default) in a subprocess on 127.0.0.1; {args.clients} concurrent clients "
                 f"(`httpx.AsyncClient`, keep-alive, one process) for {args.seconds:g} s per endpoint, endpoints one "
                 f"after the other, after a warm-up request per client. The status endpoint is called with a viewer's "
                 f"bearer token, the dashboard page anonymously (public read). `as_of` is a random day of "

@@ -373,3 +373,23 @@ def test_documented_example_is_valid(tmp_path):
     assert validate_file(path) == []
     nk = load_agreement(path)
     assert nk.resolved_due(nk.provision("6-new-route")) == dt.date(2023, 11, 10)
+
+
+def test_load_all_is_cached_but_sees_edited_added_and_removed_files(tmp_path):
+    import os
+
+    first = load_all([tmp_path])
+    assert load_all([tmp_path]) == first and load_all([tmp_path]) is not first  # a fresh dict each call
+    a = write(tmp_path, "a.yaml", minimal(id="user-a"))
+    assert "user-a" in load_all([tmp_path])
+    write(tmp_path, "a.yaml", minimal(id="user-a", title="Edited title"))
+    st = a.stat()
+    os.utime(a, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert load_all([tmp_path])["user-a"].title == "Edited title"
+    write(tmp_path, "b.yaml", minimal(id="user-b"))
+    assert {"user-a", "user-b"} <= set(load_all([tmp_path]))
+    a.unlink()
+    assert "user-a" not in load_all([tmp_path])
+    write(tmp_path, "broken.yaml", minimal(id="user-c").replace("kind: ceasefire", "kind: handoff"))
+    with pytest.raises(AgreementError):
+        load_all([tmp_path])

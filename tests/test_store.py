@@ -592,3 +592,31 @@ def test_status_evidence_gives_the_statuses_of_every_row(store: Store) -> None:
                     checked += 1
     statuses = {s.status for s in slow}
     assert checked > 500 and len(statuses) > 1
+
+
+def test_user_for_token_writes_last_used_at_most_once_a_minute(store: Store) -> None:
+    """The token lookup marks the token used once, then not again within a minute
+    (tracked in memory), and a revoked token is refused at once."""
+    from sqlalchemy import event
+
+    store.add_user("tok", "x", "viewer")
+    tid = store.add_token("tok", "t", "h" * 64)
+    assert store.list_tokens("tok")[0]["last_used"] is None
+    updates: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("UPDATE"):
+            updates.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        for _ in range(5):
+            user = store.user_for_token("h" * 64)
+            assert user is not None and user["name"] == "tok" and user["token_id"] == tid
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    assert len(updates) == 1
+    assert store.list_tokens("tok")[0]["last_used"] is not None
+    assert store.user_for_token("x" * 64) is None
+    store.revoke_token(tid)
+    assert store.user_for_token("h" * 64) is None

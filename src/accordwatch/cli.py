@@ -19,6 +19,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape as rich_escape
 from rich.table import Table
 
 from . import services
@@ -363,7 +364,7 @@ def ingest(
             out.print(f"seen {summary.seen}: [green]{summary.new} new[/green]{near}, {summary.duplicates} duplicate, "
                       f"[yellow]{summary.quarantined} quarantined[/yellow]; {summary.events} events, {summary.evidence} new evidence")
             for q in summary.quarantine:
-                out.print(f"  [yellow]quarantined[/yellow] {q['reason']}: {q['detail']}", highlight=False, markup=False)
+                out.print(f"  [yellow]quarantined[/yellow] {rich_escape(str(q['reason']))}: {rich_escape(str(q['detail'] or ''))}", highlight=False)
         if summary.quarantined:
             raise typer.Exit(2)
 
@@ -953,6 +954,7 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
     public_read: Annotated[bool, typer.Option("--public-read", help="Let anyone read pages and GET the API without logging in; writes still need a login.")] = False,
+    access_log: Annotated[bool, typer.Option("--access-log", help="Log one line per request (off by default: it costs throughput).")] = False,
 ) -> None:
     """Run the web dashboard and JSON API (/api/v1, reference at /api/v1/docs).
 
@@ -960,6 +962,7 @@ def serve(
     proxy in front when others connect: session cookies are marked Secure on https.
 
     Example: accordwatch --db sqlite:///aw.sqlite serve --port 8000
+    (add --access-log to log every request).
     """
 
     def body():
@@ -969,7 +972,8 @@ def serve(
 
         web = create_app(STATE.db, public_read=public_read, agreements_dirs=_extra())
         err.print(f"AccordWatch on http://{host}:{port}/ (API reference: http://{host}:{port}/api/v1/docs); Ctrl+C stops")
-        uvicorn.run(web, host=host, port=port, proxy_headers=True, server_header=False, log_level="info")
+        uvicorn.run(web, host=host, port=port, proxy_headers=True, server_header=False, log_level="info",
+                    access_log=access_log)
 
     _run(body)
 

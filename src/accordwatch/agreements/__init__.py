@@ -33,6 +33,7 @@ import datetime as dt
 import difflib
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -676,16 +677,67 @@ def _files_in(location: Path) -> list[Path]:
     return sorted(p for p in location.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
 
 
+_all_cache: dict[tuple[Any, ...], dict[str, Agreement]] = {}
+_ALL_CACHE_MAX = 32
+
+
+def _signature(dirs: list[Path]) -> tuple[Any, ...] | None:
+    """What :func:`load_all`'s result depends on: each location with the name,
+    mtime and size of its agreement files. ``None`` when a location cannot be
+    read (then nothing is cached)."""
+    sig: list[Any] = []
+    for location in dirs:
+        try:
+            st = os.stat(location)
+        except OSError:
+            return None
+        if stat.S_ISREG(st.st_mode):
+            sig.append((str(location), "file", st.st_mtime_ns, st.st_size))
+            continue
+        entries = []
+        try:
+            with os.scandir(location) as it:
+                for entry in it:
+                    if os.path.splitext(entry.name)[1].lower() not in SUFFIXES:
+                        continue
+                    est = entry.stat()
+                    if stat.S_ISREG(est.st_mode):
+                        entries.append((entry.name, est.st_mtime_ns, est.st_size, est.st_ino))
+        except OSError:
+            return None
+        sig.append((str(location), "dir", tuple(sorted(entries))))
+    return tuple(sig)
+
+
 def load_all(extra: list[Path] | None = None) -> dict[str, Agreement]:
     """Load every agreement from :func:`agreement_dirs`, keyed by id.
 
     A file in a later folder replaces a same-id agreement from an earlier one;
     the same id twice within one folder, a missing folder, or any invalid file
     raises AgreementError naming the files.
+
+    The result is cached, keyed by the folders and the names, mtimes and sizes
+    of their files, so an edited, added or removed file is picked up on the next
+    call; errors are not cached.
     """
+    dirs = agreement_dirs(extra)
+    key = _signature(dirs)
+    if key is not None:
+        hit = _all_cache.get(key)
+        if hit is not None:
+            return dict(hit)
+    found = _load_all(dirs)
+    if key is not None:
+        if len(_all_cache) >= _ALL_CACHE_MAX:
+            _all_cache.clear()
+        _all_cache[key] = dict(found)
+    return found
+
+
+def _load_all(dirs: list[Path]) -> dict[str, Agreement]:
     found: dict[str, Agreement] = {}
     problems: list[str] = []
-    for location in agreement_dirs(extra):
+    for location in dirs:
         if not location.exists():
             problems.append(
                 f"{location}: agreements folder does not exist; create it or fix --agreements / {ENV_VAR}"
