@@ -705,8 +705,7 @@ def demo(
     def body():
         from .demo import DEMO_DATES, build_demo
 
-        url = db or STATE.db if (db or os.environ.get("ACCORDWATCH_DB") is None and STATE.db) else db
-        url = db or "sqlite:///accordwatch-demo.sqlite"
+        url = db or "sqlite:///accordwatch-demo.sqlite"  # never the user's own database
         store, summary = build_demo(url)
         with store:
             out.print(f"[bold]Demo database[/bold] {url}: {summary.new} reports, {summary.events} events, {summary.evidence} evidence links.\n")

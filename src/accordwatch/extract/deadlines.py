@@ -306,7 +306,6 @@ def build_deadline_frames(doc: Doc) -> None:
         f = Frame(si, s.start, s.end, s.text, trig.text, trig.rule)
         prev = [_view(doc, doc.sentences[si - 1], doc.sentences[si - 1].end)] if si > 0 else []
         nxt = [_view(doc, x) for x in doc.sentences[si + 1 : si + 4]]
-        frame_sents = prev + [s] + nxt
         for fs in [s] + nxt:
             _fill_parties(doc, f, fs)
         if not f.granted_by:
@@ -345,7 +344,6 @@ def build_deadline_frames(doc: Doc) -> None:
                         f.date = t.date
                         break
         frames.append(f)
-        _ = frame_sents
 
     merged: list[Frame] = []
     for f in frames:
