@@ -37,7 +37,7 @@ import threading
 from dataclasses import dataclass
 from importlib import resources
 
-from ..geo.gazetteer import _APOS, _CAPWORD_RE, _TOK, _WTOK, _fold_text, _is_wordish, fold
+from ..geo.gazetteer import _APOS, _CAPWORD_RE, _TOK, _WTOK, _fold_text, _is_wordish, fold, longest_match
 
 __all__ = ["PartyMatch", "find_parties", "canonical_party", "PartyLexicon"]
 
@@ -164,20 +164,7 @@ class PartyLexicon:
 
     @staticmethod
     def _longest(folded: str, key: str, end: int, index, prefixes) -> tuple[int, object] | None:
-        hit = (end, index[key]) if key in index else None
-        cur, e = key, end
-        while cur in prefixes:
-            m = _WTOK.match(folded, e)
-            if m is None:
-                break
-            k = m.group(1)
-            if "'" in k and len(k) > 1:
-                k = k.replace("'", "")
-            cur = cur + " " + k
-            e = m.end()
-            if cur in index:
-                hit = (e, index[cur])
-        return hit
+        return longest_match(folded, key, end, index, prefixes)
 
     def _noun_after(self, folded: str, pos: int) -> tuple[int, str] | None:
         m = _WTOK.match(folded, pos)

@@ -255,6 +255,25 @@ def _float(s: str) -> float | None:
 # --------------------------------------------------------------------------- gazetteer
 
 
+
+def longest_match(folded: str, key: str, end: int, index, prefixes) -> tuple[int, object] | None:
+    """The longest entry of ``index`` that starts with token ``key`` (ending at ``end``)
+    and extends over the following tokens while they stay a known prefix."""
+    hit = (end, index[key]) if key in index else None
+    cur, e = key, end
+    while cur in prefixes:
+        m = _WTOK.match(folded, e)
+        if m is None:
+            break
+        k = m.group(1)
+        if "'" in k and len(k) > 1:
+            k = k.replace("'", "")
+        cur = cur + " " + k
+        e = m.end()
+        if cur in index:
+            hit = (e, index[cur])
+    return hit
+
 class Gazetteer:
     """Alias index over the shipped place files; ``find`` returns place mentions."""
 
@@ -514,20 +533,7 @@ class Gazetteer:
             if k not in first:
                 continue
             ent0 = index.get(k)
-            hit = (kend, ent0) if ent0 is not None else None
-            cur, e = k, kend
-            while cur in prefixes:
-                m2 = _WTOK.match(folded, e)
-                if m2 is None:
-                    break
-                k2 = m2.group(1)
-                if "'" in k2 and len(k2) > 1:
-                    k2 = k2.replace("'", "")
-                cur = cur + " " + k2
-                e = m2.end()
-                ent2 = index.get(cur)
-                if ent2 is not None:
-                    hit = (e, ent2)
+            hit = longest_match(folded, k, kend, index, prefixes)
             if hit is None:
                 continue
             end, ent = hit
