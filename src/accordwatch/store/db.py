@@ -327,17 +327,7 @@ class Store:
                 with self._tx(write=True) as s:
                     row = s.scalars(select(ReportRow).where(ReportRow.content_hash == digest)).first()
                     if row is None:
-                        row = ReportRow(
-                            content_hash=digest,
-                            text=report.text,
-                            published=report.published,
-                            source=report.source,
-                            url=report.url,
-                            title=report.title,
-                            language=report.language or "en",
-                            path=report.path,
-                            ingested_at=utcnow(),
-                        )
+                        row = ReportRow(**_report_values(report, digest))
                         s.add(row)
                         s.flush()
                         return row.id, True
@@ -533,18 +523,7 @@ class Store:
                 story = other.story_id if other.story_id is not None else other.id
         new_id = conn.execute(
             insert(reports)
-            .values(
-                content_hash=digest,
-                text=report.text,
-                published=report.published,
-                source=report.source,
-                url=report.url,
-                title=report.title,
-                language=report.language or "en",
-                path=report.path,
-                ingested_at=utcnow(),
-                story_id=story,
-            )
+            .values(**_report_values(report, digest), story_id=story)
             .returning(reports.c.id)
         ).scalar_one()
         if story is None:
@@ -1329,6 +1308,21 @@ def _script_head(script_location: str) -> str | None:
 
 class _Changed(Exception):
     """The evidence changed between reading and writing it (internal retry signal)."""
+
+
+def _report_values(report: model.Report, digest: str) -> dict[str, Any]:
+    """The columns of a new ``reports`` row (one place for both insert paths)."""
+    return {
+        "content_hash": digest,
+        "text": report.text,
+        "published": report.published,
+        "source": report.source,
+        "url": report.url,
+        "title": report.title,
+        "language": report.language or "en",
+        "path": report.path,
+        "ingested_at": utcnow(),
+    }
 
 
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
