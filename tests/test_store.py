@@ -413,6 +413,21 @@ def test_concurrent_first_open_migrates_once(db_url: str) -> None:
         assert s.revision() == s.head()
 
 
+def test_concurrent_first_open_of_new_sqlite_files(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Switching a new file to WAL needs a moment of exclusive access, and SQLite
+    # refuses it at once ("database is locked") instead of waiting: before the
+    # retry about one new file in twelve failed here; forty files make a
+    # regression show.
+    for i in range(40):
+        url = f"sqlite:///{tmp_path / f'new{i}.sqlite'}"
+
+        def open_and_upgrade(url: str = url) -> None:
+            with Store(url) as s:
+                s.upgrade()
+
+        assert _in_threads(open_and_upgrade, [()] * 4) == [], f"file {i}"
+
+
 def test_migration_matches_table_classes(store: Store) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext

@@ -1332,10 +1332,36 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     try:
         cur.execute("PRAGMA busy_timeout = 30000")
         cur.execute("PRAGMA foreign_keys = ON")
-        cur.execute("PRAGMA journal_mode = WAL")
+        _sqlite_wal(cur)
         cur.execute("PRAGMA synchronous = NORMAL")
     finally:
         cur.close()
+
+
+def _sqlite_wal(cur: Any) -> None:
+    """Switch the file to write-ahead logging (a persistent setting of the file).
+
+    Changing the journal mode needs a moment of exclusive access, and SQLite
+    answers "database is locked" at once, without waiting out busy_timeout, when
+    another connection is opening the same new file: so check first and retry.
+    """
+    import sqlite3
+    import time
+
+    delay = 0.01
+    for attempt in range(200):
+        try:
+            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                return
+            cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if attempt == 199:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
 
 
 def _sqlite_on_begin(conn: Any) -> None:
