@@ -386,7 +386,7 @@ def test_migration_creates_schema_and_reruns(db_url: str) -> None:
     with Store(db_url) as s:
         assert s.revision() is None
         s.upgrade()
-        assert s.revision() == s.head() == "0003"
+        assert s.revision() == s.head() == "0004"
         assert set(s.table_names()) >= {
             "reports",
             "report_copies",

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 import platformdirs
 from sqlalchemy import Engine, and_, bindparam, case, create_engine, delete, event, exists, func, insert, inspect, or_, select, update
+from sqlalchemy import literal_column, union_all
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -909,113 +910,83 @@ class Store:
         """Per provision of an agreement, what the status rules need at as-of V and
         known-at K — ``status.digest`` — keyed by provision id.
 
-        Review-state and known-at filters run in SQL; one narrow query reads the
-        few columns the rules need of every counted row (plain tuples, no objects),
-        and a second builds full EvidenceViews only for the ``limit`` most recent
-        shown rows and the earliest fulfilments of each provision. Deadline moves
-        are built from the narrow rows. Two queries.
+        The database does the work, on the evidence table's own copies of the
+        report's date and story and of the event's day (migration 0004), mostly
+        from the covering index ``ix_evidence_status``; five statements, built
+        once and cached:
+
+        1. one aggregate row per provision: counts, stories, denial, the day of
+           the earliest fulfilment and partial fulfilment by V;
+        2. ``breaches`` per provision and day;
+        3. the ids of the ``limit`` most recent shown rows and of the earliest
+           fulfilments of each provision (a UNION ALL of small index ranges);
+        4. full EvidenceViews for those ids only;
+        5. every counted ``reschedules`` row with the event fields the deadline
+           history needs (the full history is always shown).
+
+        Python receives a few rows per provision plus the deadline moves,
+        however many evidence rows there are.
         """
-        hap = func.coalesce(EventRow.date, ReportRow.published)
-        resched = EvidenceRow.relation == "reschedules"
-        narrow = (
-            select(
-                EvidenceRow.id,
-                EvidenceRow.provision_id,
-                EvidenceRow.relation,
-                EvidenceRow.state,
-                ReportRow.published,
-                hap,
-                ReportRow.story_id,
-                EventRow.report_id,
-                # what the deadline history needs, for reschedules only
-                case((resched, EventRow.type)),
-                case((resched, EventRow.modality)),
-                case((resched, EventRow.date)),
-                case((resched, EventRow.old_date)),
-                case((resched, EventRow.new_date)),
-                case((resched, EventRow.requested_by)),
-                case((resched, EventRow.granted_by)),
-                case((resched, EventRow.via)),
-                case((resched, EventRow.reason)),
-                case((resched, EventRow.sentence)),
-                case((resched, ReportRow.title)),
-            )
-            .join(EventRow, EventRow.id == EvidenceRow.event_id)
-            .join(ReportRow, ReportRow.id == EventRow.report_id)
-            .where(EvidenceRow.agreement_id == agreement_id)
-            .order_by(ReportRow.published, EvidenceRow.id)
-        )
-        if reviewed_only:
-            narrow = narrow.where(EvidenceRow.state == "accepted")
-        else:
-            narrow = narrow.where(EvidenceRow.state != "rejected")
-        if known_at is not None:
-            narrow = narrow.where(ReportRow.published <= known_at)
-        R, S = model.Relation, model.ReviewState
+        q = _status_statements(reviewed_only, known_at is not None)
+        params: dict[str, Any] = {"agreement": agreement_id, "as_of": as_of, "known_at": known_at}
         out: dict[str, model.EvidenceDigest] = {}
-        acc: dict[str, _DigestRows] = {}
+        plan: list[tuple[str, str, dt.date | None]] = []  # (kind, provision, day) of the rows shown in full
         with self._tx() as s:
             c = s.connection()
-            for row in c.execute(narrow).tuples().all():
-                eid, pid, rel, state, pub, happened, story, report_id = row[:8]
-                a = acc.get(pid)
-                if a is None:
-                    a = acc[pid] = _DigestRows()
-                    out[pid] = model.EvidenceDigest(pid)
-                d = out[pid]
-                d.total += 1
-                a.all_ids.append(eid)
-                a.stories.add(story if story is not None else -report_id)
-                if state == "proposed":
-                    a.proposed += 1
-                if rel != "restates" or pub <= as_of:
-                    a.shown_ids.append(eid)
-                    if state == "proposed":
-                        a.shown_proposed += 1
-                if rel == "reschedules":
-                    typ, modality, date, old, new, req, granted, via, reason, sentence, title = row[8:]
-                    d.reschedules.append(model.EvidenceView(
-                        eid, pid, R.RESCHEDULES, _STATES[state],
-                        model.Event(type=_EVENT_TYPES[typ], modality=_MODALITIES[modality], date=date, old_date=old, new_date=new,
-                                    requested_by=req, granted_by=granted, via=via, reason=reason, sentence=sentence),
-                        report_id, pub, title, story_id=story))
-                elif happened <= as_of:
-                    if rel == "fulfils":
-                        if a.fulfils is None or happened < a.fulfils[0]:
-                            a.fulfils = (happened, eid)
-                    elif rel == "partly_fulfils":
-                        if a.partly is None or happened < a.partly[0]:
-                            a.partly = (happened, eid)
-                    elif rel == "breaches":
-                        d.breaches_per_day[happened] = d.breaches_per_day.get(happened, 0) + 1
-                if rel == "denies" and pub <= as_of:
-                    d.denied = True
-            wanted: set[int] = set()
-            for pid, a in acc.items():
-                d = out[pid]
-                shown = a.shown_ids or a.all_ids
-                d.shown_total = len(shown)
-                d.unreviewed = bool(a.shown_proposed if a.shown_ids else a.proposed)
-                d.sources = len(a.stories)
-                a.shown_ids = shown[max(0, len(shown) - limit) :] if limit > 0 else []
-                wanted.update(a.shown_ids)
-                wanted.update(x[1] for x in (a.fulfils, a.partly) if x is not None)
-            views: dict[int, model.EvidenceView] = {}
-            ids = sorted(wanted)
-            for i in range(0, len(ids), 500):
-                stmt = (
-                    select(*_VIEW_COLUMNS)
-                    .join(EventRow, EventRow.id == EvidenceRow.event_id)
-                    .join(ReportRow, ReportRow.id == EventRow.report_id)
-                    .where(EvidenceRow.id.in_(ids[i : i + 500]))
+            if self.dialect == "postgresql":
+                # Small index-driven statements: starting a parallel worker costs more than it saves.
+                c.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+            for pid, total, n_shown, shown_proposed, n_proposed, stories, denied, fulfils, partly in c.execute(q.aggregate, params).all():
+                out[pid] = model.EvidenceDigest(
+                    pid,
+                    total=total,
+                    shown_total=n_shown or total,  # nothing shown: every counted row is
+                    unreviewed=bool(shown_proposed if n_shown else n_proposed),
+                    sources=stories,
+                    denied=bool(denied),
                 )
-                for values in c.execute(stmt).tuples().all():
+                if limit > 0:
+                    plan.append(("shown" if n_shown else "counted", pid, None))
+                if fulfils is not None:
+                    plan.append(("fulfils", pid, _as_date(fulfils)))
+                if partly is not None:
+                    plan.append(("partly", pid, _as_date(partly)))
+            if not out:
+                return out
+            for pid, day, count in c.execute(q.breaches, params).all():
+                out[pid].breaches_per_day[_as_date(day)] = count
+            picked: list[tuple[str, int]] = []
+            for i in range(0, len(plan), 100):
+                chunk = plan[i : i + 100]
+                p = dict(params)
+                for j, (_, pid, day) in enumerate(chunk):
+                    p[f"pid{j}"], p[f"day{j}"] = pid, day
+                stmt = _picks_statement(tuple(kind for kind, _, _ in chunk), reviewed_only, known_at is not None, limit)
+                picked.extend(c.execute(stmt, p).tuples().all())
+            ids = sorted({eid for _, eid in picked})
+            views: dict[int, model.EvidenceView] = {}
+            for i in range(0, len(ids), 500):
+                for values in c.execute(_VIEWS_BY_ID, {"ids": ids[i : i + 500]}).tuples().all():
                     views[values[0]] = _view_from_values(values)
-        for pid, a in acc.items():
-            d = out[pid]
-            d.shown = [views[i] for i in a.shown_ids]
-            d.first_fulfils = views[a.fulfils[1]] if a.fulfils else None
-            d.first_partly = views[a.partly[1]] if a.partly else None
+            resched, event_types, modalities = model.Relation.RESCHEDULES, _EVENT_TYPES, _MODALITIES
+            for (eid, pid, state, pub, story, report_id, typ, modality, date, old, new, req, granted, via, reason,
+                 sentence, title) in c.execute(q.moves, params).tuples().all():
+                out[pid].reschedules.append(model.EvidenceView(
+                    eid, pid, resched, _STATES[state],
+                    model.Event(type=event_types[typ], modality=modalities[modality], date=date, old_date=old, new_date=new,
+                                requested_by=req, granted_by=granted, via=via, reason=reason, sentence=sentence),
+                    report_id, pub, title, story_id=story))
+        for kind, eid in picked:
+            view = views[eid]
+            d = out[view.provision_id]
+            if kind == "shown":
+                d.shown.append(view)
+            elif kind == "fulfils":
+                d.first_fulfils = view
+            else:
+                d.first_partly = view
+        for d in out.values():
+            d.shown.sort(key=lambda e: (e.report_published, e.evidence_id or 0))
         return out
 
     # -- quarantine
@@ -1540,27 +1511,118 @@ def _view_from_values(values: Sequence[Any]) -> model.EvidenceView:
     )
 
 
-class _DigestRows:
-    """Per provision, while ``Store.status_evidence`` reads the narrow rows."""
-
-    __slots__ = ("all_ids", "shown_ids", "stories", "proposed", "shown_proposed", "fulfils", "partly")
-
-    def __init__(self) -> None:
-        self.all_ids: list[int] = []
-        self.shown_ids: list[int] = []
-        self.stories: set[int] = set()
-        self.proposed = 0
-        self.shown_proposed = 0
-        self.fulfils: tuple[dt.date, int] | None = None  # (happened, evidence id) of the earliest
-        self.partly: tuple[dt.date, int] | None = None
-
-
 def _as_date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
+
+
+_VIEWS_BY_ID = (
+    select(*_VIEW_COLUMNS)
+    .join(EventRow, EventRow.id == EvidenceRow.event_id)
+    .join(ReportRow, ReportRow.id == EventRow.report_id)
+    .where(EvidenceRow.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+class _StatusStatements(NamedTuple):
+    aggregate: Any
+    breaches: Any
+    moves: Any
+
+
+def _counted(reviewed_only: bool, with_known_at: bool) -> list[Any]:
+    """Evidence of agreement ``:agreement`` that counts: not rejected (accepted
+    only, if reviewed only), from a report published by ``:known_at``."""
+    v = EvidenceRow.__table__.c
+    out = [v.agreement_id == bindparam("agreement"), v.state == "accepted" if reviewed_only else v.state != "rejected"]
+    if with_known_at:
+        out.append(v.report_published <= bindparam("known_at"))
+    return out
+
+
+def _shown_cond() -> Any:
+    """Evidence shown with a status: restatements only if published by ``:as_of``."""
+    v = EvidenceRow.__table__.c
+    return or_(v.relation != "restates", v.report_published <= bindparam("as_of"))
+
+
+@lru_cache(maxsize=None)
+def _status_statements(reviewed_only: bool, with_known_at: bool) -> _StatusStatements:
+    """The fixed statements of ``Store.status_evidence`` (built once: building
+    a statement costs more than SQLite running it)."""
+    v = EvidenceRow.__table__.c
+    counted = _counted(reviewed_only, with_known_at)
+    by_v = v.happened_on <= bindparam("as_of")
+    proposed = v.state == "proposed"
+
+    def n(cond: Any) -> Any:
+        return func.sum(case((cond, 1), else_=0))
+
+    def first_day(relation: str) -> Any:
+        return func.min(case((and_(v.relation == relation, by_v), v.happened_on)))
+
+    aggregate = (
+        select(
+            v.provision_id,
+            func.count(),
+            n(_shown_cond()),
+            n(and_(_shown_cond(), proposed)),
+            n(proposed),
+            func.count(func.distinct(case((v.story_id.is_(None), -v.report_id), else_=v.story_id))),
+            n(and_(v.relation == "denies", v.report_published <= bindparam("as_of"))),
+            first_day("fulfils"),
+            first_day("partly_fulfils"),
+        )
+        .where(*counted)
+        .group_by(v.provision_id)
+    )
+    breaches = (
+        select(v.provision_id, v.happened_on, func.count())
+        .where(*counted, v.relation == "breaches", by_v)
+        .group_by(v.provision_id, v.happened_on)
+    )
+    moves = (
+        select(
+            v.id, v.provision_id, v.state, v.report_published, v.story_id, v.report_id,
+            EventRow.type, EventRow.modality, EventRow.date, EventRow.old_date, EventRow.new_date,
+            EventRow.requested_by, EventRow.granted_by, EventRow.via, EventRow.reason, EventRow.sentence,
+            # a look-up per move, not a join: PostgreSQL would hash the whole reports table
+            select(ReportRow.title).where(ReportRow.id == v.report_id).scalar_subquery(),
+        )
+        .join(EventRow, EventRow.id == v.event_id)
+        .where(*counted, v.relation == "reschedules")
+        .order_by(v.report_published, v.id)
+    )
+    return _StatusStatements(aggregate, breaches, moves)
+
+
+@lru_cache(maxsize=512)
+def _picks_statement(kinds: tuple[str, ...], reviewed_only: bool, with_known_at: bool, limit: int) -> Any:
+    """``(kind, evidence id)`` rows: for part ``j`` of ``kinds``, of provision
+    ``:pid<j>``, the ``limit`` most recent shown rows ("shown"; "counted": of
+    every counted row, when none is shown) or the first row, by (published, id),
+    of the day ``:day<j>`` of the earliest "fulfils" / "partly" fulfilment.
+    One UNION ALL of index ranges; each part in a subquery (SQLite allows
+    ORDER BY / LIMIT in compound members only there)."""
+    v = EvidenceRow.__table__.c
+    parts = []
+    for j, kind in enumerate(kinds):
+        mine = [*_counted(reviewed_only, with_known_at), v.provision_id == bindparam(f"pid{j}")]
+        if kind in ("shown", "counted"):
+            stmt = select(v.id).where(*mine, *([_shown_cond()] if kind == "shown" else []))
+            stmt = stmt.order_by(v.report_published.desc(), v.id.desc()).limit(limit)
+            label = "shown"
+        else:
+            relation = "fulfils" if kind == "fulfils" else "partly_fulfils"
+            stmt = select(v.id).where(*mine, v.relation == relation, v.happened_on == bindparam(f"day{j}"))
+            stmt = stmt.order_by(v.report_published, v.id).limit(1)
+            label = kind
+        sub = stmt.subquery()
+        parts.append(select(literal_column(f"'{label}'").label("kind"), sub.c.id))
+    return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
 def _evidence_select() -> Any:

@@ -176,15 +176,23 @@ class EvidenceRow(Base):
     state: Mapped[str] = mapped_column(String(16), server_default="proposed")
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Copies kept by database triggers (migration 0004), never written by the
+    # application: the event's report, its date and story, and the day the
+    # event happened (its date, else the report's). Status reads no other table.
+    report_id: Mapped[int | None] = mapped_column(Integer)
+    report_published: Mapped[dt.date | None] = mapped_column(Date)
+    story_id: Mapped[int | None] = mapped_column(Integer)
+    happened_on: Mapped[dt.date | None] = mapped_column(Date)
 
     __table_args__ = (
         UniqueConstraint("event_id", "provision_id", "relation", name="uq_evidence_link"),
         CheckConstraint("state IN ('proposed', 'accepted', 'rejected')", name="state"),
-        Index("ix_evidence_agreement_id", "agreement_id"),
-        # status at any date reads these columns of one agreement's evidence (migration 0003)
+        # status at any date reads only these columns of one agreement's evidence (migration 0004);
+        # its prefix serves every other look-up by agreement
         Index(
-            "ix_evidence_agreement_id_provision_id_relation_state_event_id",
-            "agreement_id", "provision_id", "relation", "state", "event_id",
+            "ix_evidence_status",
+            "agreement_id", "provision_id", "report_published", "id",
+            "state", "relation", "happened_on", "story_id", "report_id", "event_id",
         ),
         Index("ix_evidence_provision_id", "provision_id"),
         Index("ix_evidence_state", "state"),
