@@ -10,6 +10,7 @@ from alembic import command
 from sqlalchemy import create_engine, text
 
 from accordwatch.store import Store
+from accordwatch.store.db import DATA_VERSION_KEY
 
 NOW = dt.datetime(2020, 11, 16, 9, 30, tzinfo=dt.timezone.utc)
 
@@ -71,7 +72,8 @@ def _snapshot(url: str) -> dict[str, list[tuple]]:
             for t in TABLES:
                 cols = [k for k in c.execute(text(f"SELECT * FROM {t} LIMIT 0")).keys()]
                 rows = c.execute(text(f"SELECT {', '.join(chr(34) + k + chr(34) for k in cols)} FROM {t} ORDER BY 1")).all()
-                out[t] = [tuple(_plain(v) for v in r) for r in rows]
+                # The data-version row is (re)created by every upgrade: not user data.
+                out[t] = [tuple(_plain(v) for v in r) for r in rows if not (t == "meta" and r[0] == DATA_VERSION_KEY)]
             return out
     finally:
         engine.dispose()

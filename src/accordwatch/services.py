@@ -10,8 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from .agreements import get_agreement, load_all
+from .cache import VersionedCache
 from .model import Agreement
 from .status import ProvisionStatus, agreement_status_from_digests
+
+
+# Status answers of this process, reused while the database's data version is
+# unchanged (see accordwatch.cache): the web server asks the same questions often.
+STATUS_CACHE = VersionedCache(maxsize=512)
 
 
 def agreements(extra: list[Path] | None = None) -> dict[str, Agreement]:
@@ -34,8 +40,21 @@ def status(
     """
     agreement = get_agreement(agreement_id, extra)
     as_of = as_of or dt.date.today()
-    digests = store.status_evidence(agreement.id, as_of, known_at=known_at, reviewed_only=reviewed_only)
-    return agreement, agreement_status_from_digests(agreement, digests, as_of)
+
+    def compute() -> tuple[Agreement, list[ProvisionStatus]]:
+        digests = store.status_evidence(agreement.id, as_of, known_at=known_at, reviewed_only=reviewed_only)
+        return agreement, agreement_status_from_digests(agreement, digests, as_of)
+
+    # The agreement object is part of the key (by identity; the cached value
+    # holds it, so the identity cannot be reused): an agreement file edited and
+    # reloaded is a new question.
+    key = ("status", store.url, agreement.id, id(agreement), as_of, known_at, reviewed_only)
+    return STATUS_CACHE.get_or_compute(_data_version(store), key, compute)
+
+
+def _data_version(store) -> str | None:  # noqa: ANN001
+    version = getattr(store, "data_version", None)
+    return version() if version is not None else None
 
 
 def timeline(store, agreement_id: str, known_at: dt.date | None = None, reviewed_only: bool = False, extra: list[Path] | None = None) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import platformdirs
-from sqlalchemy import Engine, and_, bindparam, case, create_engine, delete, event, exists, func, insert, inspect, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, case, create_engine, delete, event, exists, func, insert, inspect, or_, select, text, update
 from sqlalchemy import literal_column, union_all
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
@@ -64,6 +64,9 @@ _DRIVER_HINTS = {
 }
 _RETRIES = 5
 _TOKEN_TOUCH_SECONDS = 60  # user_for_token writes a token's last_used at most this often
+# The meta row whose value changes in every transaction that changes data (see
+# Store.data_version): answers computed from the data can be cached under it.
+DATA_VERSION_KEY = "data_version"
 STATUS_EVIDENCE_LIMIT = 20  # most recent evidence rows per provision a status carries
 
 
@@ -164,6 +167,8 @@ class Store:
         self._writer = sessionmaker(self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False)
         # token id -> time.monotonic() of this process's last write of its last_used
         self._token_touched: dict[int, float] = {}
+        # token hash -> (data version, row of _TOKEN_USER_SQL or None)
+        self._token_users: dict[str, tuple[str | None, Any]] = {}
         self._token_lock = threading.Lock()
         try:
             with self.engine.connect():
@@ -229,14 +234,20 @@ class Store:
         return self.engine.dialect.name
 
     @contextmanager
-    def _tx(self, write: bool = False) -> Iterator[Session]:
+    def _tx(self, write: bool = False, new_version: bool = True) -> Iterator[Session]:
         """A session in one transaction; database failures become StoreError.
 
+        A writing transaction also gives the data a new :meth:`data_version`
+        (last, just before the commit, so the row lock on PostgreSQL is held
+        only for the commit), unless ``new_version`` is False (bookkeeping
+        writes that change no answer, such as a token's last use).
         IntegrityError passes through untouched: callers use it to detect races.
         """
         try:
             with (self._writer if write else self._reader)() as session, session.begin():
                 yield session
+                if write and new_version:
+                    session.execute(_NEW_VERSION_SQL, {"key": DATA_VERSION_KEY, "value": _new_version()})
         except IntegrityError:
             raise
         except DBAPIError as exc:
@@ -269,6 +280,45 @@ class Store:
 
     def upgrade(self) -> None:
         """Create the schema, or migrate it to the newest revision (``alembic upgrade head``)."""
+        self._migrate()
+        self._ensure_data_version()
+
+    def data_version(self) -> str | None:
+        """A token that changes whenever data changes (reports, events, evidence,
+        reviews, users, tokens, quarantine: every writing transaction, in any
+        process), or None before :meth:`upgrade`. One primary-key read: the web
+        layer uses it to reuse answers computed from the same data."""
+        # A pooled DBAPI connection and a constant statement: this runs on every
+        # web request, and SQLAlchemy's statement machinery would cost more than the read.
+        try:
+            conn = self.engine.raw_connection()
+        except DBAPIError:
+            return None
+        try:
+            cur = conn.cursor()
+            try:
+                cur.execute(_VERSION_SQL)
+                row = cur.fetchone()
+            finally:
+                cur.close()
+        except self.engine.dialect.loaded_dbapi.Error:
+            conn.invalidate()
+            return None
+        finally:
+            conn.close()
+        return row[0] if row else None
+
+    def _ensure_data_version(self) -> None:
+        if self.data_version() is not None:
+            return
+        try:
+            with self._tx(write=True, new_version=False) as s:
+                if s.get(MetaRow, DATA_VERSION_KEY) is None:
+                    s.add(MetaRow(key=DATA_VERSION_KEY, value=_new_version()))
+        except IntegrityError:
+            pass  # another process created it at the same time
+
+    def _migrate(self) -> None:
         from alembic import command
         from alembic.util import CommandError
 
@@ -1183,12 +1233,24 @@ class Store:
     def user_for_token(self, token_hash: str) -> dict[str, Any] | None:
         """The user a live token belongs to (and mark the token used), or None
         for an unknown, revoked or disabled-user token."""
-        # One SELECT through the unique index on token_hash and the users primary key.
-        with self._tx() as s:
-            r = s.execute(_TOKEN_USER_SQL, {"token_hash": token_hash}).first()
-            if r is None:
-                return None
-            d = self._user_dict(r)
+        # One SELECT through the unique index on token_hash and the users primary
+        # key, skipped while the data version is unchanged (revoking a token,
+        # removing or disabling a user gives the data a new version).
+        version = self.data_version()
+        with self._token_lock:
+            hit = self._token_users.get(token_hash)
+        if hit is not None and version is not None and hit[0] == version:
+            r = hit[1]
+        else:
+            with self._tx() as s:
+                r = s.execute(_TOKEN_USER_SQL, {"token_hash": token_hash}).first()
+            with self._token_lock:
+                if len(self._token_users) >= 1024:
+                    self._token_users.clear()
+                self._token_users[token_hash] = (version, r)
+        if r is None:
+            return None
+        d = self._user_dict(r)
         token_id = r.token_id
         d["token_id"] = token_id
         # Write last_used at most once a minute per token: tracked in memory (so
@@ -1204,7 +1266,7 @@ class Store:
                 self._token_touched[token_id] = mono - (now - r.last_used).total_seconds()
                 return d
             self._token_touched[token_id] = mono
-        with self._tx(write=True) as s:
+        with self._tx(write=True, new_version=False) as s:
             s.execute(
                 update(ApiTokenRow)
                 .where(ApiTokenRow.id == token_id)
@@ -1250,6 +1312,14 @@ class Store:
 
 # Built once (statement construction costs more than the query): the user of a
 # live token, through the unique index on api_tokens.token_hash.
+_VERSION_SQL = f"SELECT value FROM meta WHERE key = '{DATA_VERSION_KEY}'"  # a constant of ours, no input
+_NEW_VERSION_SQL = text("UPDATE meta SET value = :value WHERE key = :key")
+
+
+def _new_version() -> str:
+    return os.urandom(8).hex()
+
+
 _TOKEN_USER_SQL = (
     select(
         UserRow.id,

@@ -13,10 +13,11 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Iterator, Literal
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Path as PathParam, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Path as PathParam, Query, Request, Response, UploadFile
 from pydantic import BaseModel, BeforeValidator, Field
 
 from .. import services
+from ..cache import VersionedCache
 from ..errors import StoreError
 from ..model import EventType
 from ..status import summary_counts
@@ -362,6 +363,10 @@ def list_agreements(request: Request, user: Viewer) -> list[dict[str, Any]]:
     return out
 
 
+# Status answers as JSON bytes, reused while the database's data version is unchanged.
+STATUS_JSON_CACHE = VersionedCache(maxsize=512)
+
+
 @router.get("/agreements/{agreement_id}/status", response_model=StatusResponse,
             summary="Status of every provision at as_of (V), given reports known at known_at (K)")
 def agreement_status(
@@ -371,18 +376,25 @@ def agreement_status(
     as_of: Annotated[IsoDate | None, Query(description="V, YYYY-MM-DD (default: today).")] = None,
     known_at: Annotated[IsoDate | None, Query(description="K, YYYY-MM-DD: only reports published by then (default: all).")] = None,
     reviewed_only: Annotated[bool, Query(description="Count accepted evidence only.")] = False,
-) -> dict[str, Any]:
+) -> Response:
     ag = _agreement(request, agreement_id)
     v = as_of or dt.date.today()
-    _, sts = services.status(_store(request), ag.id, as_of=v, known_at=known_at, reviewed_only=reviewed_only, extra=_extra(request))
-    return {
-        "agreement": ag.id,
-        "title": ag.title,
-        "as_of": v,
-        "known_at": known_at,
-        "reviewed_only": reviewed_only,
-        "provisions": [s.to_dict() for s in sts],
-    }
+    store = _store(request)
+
+    def body() -> bytes:
+        _, sts = services.status(store, ag.id, as_of=v, known_at=known_at, reviewed_only=reviewed_only, extra=_extra(request))
+        return StatusResponse.model_validate({
+            "agreement": ag.id,
+            "title": ag.title,
+            "as_of": v,
+            "known_at": known_at,
+            "reviewed_only": reviewed_only,
+            "provisions": [s.to_dict() for s in sts],
+        }).model_dump_json().encode()
+
+    # Validated and serialised once per question and data version (see accordwatch.cache).
+    key = ("status.json", store.url, ag.id, id(ag), v, known_at, reviewed_only)
+    return Response(STATUS_JSON_CACHE.get_or_compute(store.data_version(), key, body), media_type="application/json")
 
 
 @router.get("/agreements/{agreement_id}/timeline", response_model=list[TimelineRow],

@@ -21,6 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from .. import services
+from ..cache import VersionedCache
 from ..errors import AccordWatchError, ConflictError, StoreError
 from ..model import Event, EvidenceView, Status
 from ..status import summary_counts
@@ -256,6 +257,11 @@ def agreements_page(request: Request, user: User | None = Viewer) -> HTMLRespons
     return _guarded(request, build)
 
 
+# Rendered dashboard contents (without the user's header), reused while the
+# database's data version is unchanged (see accordwatch.cache).
+DASHBOARD_CACHE = VersionedCache(maxsize=128)
+
+
 @router.get("/agreements/{agreement_id}", summary="Implementation dashboard of one agreement")
 def dashboard_page(
     request: Request,
@@ -270,23 +276,29 @@ def dashboard_page(
         v = _date_param(as_of, "as of") or dt.date.today()
         k = _date_param(known_at, "known at")
         only = bool(reviewed_only) and reviewed_only not in ("0", "false", "no")
-        _, sts = services.status(_store(request), agreement.id, as_of=v, known_at=k, reviewed_only=only, extra=_extra(request))
-        map_markup = svg.map_svg(sts, agreement.theatre)
-        return render(
-            request,
-            "dashboard.html",
-            title=agreement.title,
-            agreement=agreement,
-            statuses=sts,
-            counts=_counts_in_order(summary_counts(sts)),
-            as_of=v,
-            known_at=k,
-            reviewed_only=only,
-            timeline=Markup(svg.timeline_svg(sts, v, k)),  # svg.py escapes every text itself
-            map=Markup(map_markup) if map_markup else None,
-            map_attribution=svg.map_attribution(),
-            today=dt.date.today(),
-        )
+        store = _store(request)
+        today = dt.date.today()
+
+        def body() -> Markup:
+            _, sts = services.status(store, agreement.id, as_of=v, known_at=k, reviewed_only=only, extra=_extra(request))
+            map_markup = svg.map_svg(sts, agreement.theatre)
+            return Markup(environment().get_template("dashboard_body.html").render(
+                agreement=agreement,
+                statuses=sts,
+                counts=_counts_in_order(summary_counts(sts)),
+                as_of=v,
+                known_at=k,
+                reviewed_only=only,
+                timeline=Markup(svg.timeline_svg(sts, v, k)),  # svg.py escapes every text itself
+                map=Markup(map_markup) if map_markup else None,
+                map_attribution=svg.map_attribution(),
+                today=today,
+            ))
+
+        # The content is the same for every user: rendered once per question and data version.
+        key = ("dashboard", store.url, agreement.id, id(agreement), v, k, only, today)
+        content = DASHBOARD_CACHE.get_or_compute(store.data_version(), key, body)
+        return render(request, "dashboard.html", title=agreement.title, body=content)
 
     return _guarded(request, build)
 
