@@ -23,6 +23,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
+from typing import Callable
 
 __all__ = ["Timex", "add_duration", "parse_number", "tag", "tense_of"]
 
@@ -185,15 +186,36 @@ def _cues(rx: re.Pattern, window: str) -> list[re.Match]:
     return list(_iter_cues(rx, window))
 
 
-def _local_tense(text: str, start: int, end: int, default: str) -> str:
+_WAS_DUE_BEFORE = re.compile(r"\b(?:had been|was|were) (?:due|supposed|scheduled|set|expected|meant)\b[^;]{0,45}$", I)
+_WAS_DUE = re.compile(r"\b(?:was|were|had been) (?:due|supposed|set|scheduled)\b", I)
+
+
+class _Lazy:
+    """A value computed on first use: a sentence's tense is needed only by the
+    few expressions whose own context gives none."""
+
+    __slots__ = ("_func", "_value")
+
+    def __init__(self, func: Callable[[], str]):
+        self._func = func
+        self._value: str | None = None
+
+    def __call__(self) -> str:
+        if self._value is None:
+            self._value = self._func()
+        return self._value
+
+
+def _local_tense(text: str, start: int, end: int, default: Callable[[], str]) -> str:
+    """The tense around [start, end) of ``text``; ``default()`` (the sentence's) without cues."""
     before = text[max(0, start - 60) : start]
-    if re.search(r"\b(?:had been|was|were) (?:due|supposed|scheduled|set|expected|meant)\b[^;]{0,45}$", before, I):
+    if _WAS_DUE_BEFORE.search(before):
         return "past"  # a plan that was due: its date lies in the past of the report
     if _FORWARD_SIGNAL.search(before):
         return "future"
     if _DEADLINE_SIGNAL.search(before):
         wide = text[max(0, start - 150) : start]
-        if _cues(_FUTURE, wide) or re.search(r"\b(?:was|were|had been) (?:due|supposed|set|scheduled)\b", wide, I):
+        if _cues(_FUTURE, wide) or _WAS_DUE.search(wide):
             return "future"
         if not _cues(_PAST, wide):
             return "future"
@@ -208,7 +230,7 @@ def _local_tense(text: str, start: int, end: int, default: str) -> str:
         if f and p:
             # the cue nearest the expression wins
             return "future" if f[-1].start() > p[-1].start() else "past"
-    return default
+    return default()
 
 
 def add_duration(d: dt.date, value: str) -> dt.date | None:
@@ -285,6 +307,8 @@ def _weekday(wd: int, rel: str | None, anchor: dt.date, tense: str) -> dt.date:
 
 
 def _signal(text: str, start: int) -> tuple[str | None, str | None]:
+    if start == 0 or not text[start - 1].isspace():
+        return None, None  # a signal word is always followed by white space
     m = _SIGNAL.search(text, max(0, start - 40), start)
     if not m:
         return None, None
@@ -350,6 +374,19 @@ def _required(rx: re.Pattern) -> frozenset[str] | None:
 
 _FAST_PATTERNS = [(kind, rx, *_fast(rx)) for kind, rx in _PATTERNS]
 _REQUIRED = {kind: _required(rx) for kind, rx in _PATTERNS}
+_ANCHORED = None
+
+
+def _anchored():
+    """The date patterns as an ``AnchoredPatterns`` set: each is tried only where one
+    of its first words begins (a case-insensitive pattern runs case-sensitively on
+    the folded text)."""
+    global _ANCHORED
+    if _ANCHORED is None:
+        from .extract.anchors import AnchoredPatterns
+
+        _ANCHORED = AnchoredPatterns([re.compile(rx.pattern) if rx.flags & I else rx for _kind, rx in _PATTERNS])
+    return _ANCHORED
 
 
 def finditer_bounded(rx: re.Pattern, text: str, lead_boundary: bool, pos: int = 0, endpos: int | None = None):
@@ -371,14 +408,22 @@ def finditer_bounded(rx: re.Pattern, text: str, lead_boundary: bool, pos: int = 
 
 
 def _cands(text: str, folded: str | None = None) -> list[_Cand]:
+    from .extract.anchors import key_text
+
     out: list[_Cand] = []
     low = folded if folded is not None else fold_case(text)
-    for kind, orig, rx, lead in _FAST_PATTERNS:
-        req = _REQUIRED[kind]
-        if req is not None and not any(x in low for x in req):
-            continue
+    anchored = _anchored()
+    where = anchored.places(key_text(low))
+    for i, (kind, orig, rx, lead) in enumerate(_FAST_PATTERNS):
         source = low if rx is not orig else text
-        for m in finditer_bounded(rx, source, lead):
+        if where[i] is not None:
+            found = anchored.finditer(i, source, where[i])
+        else:
+            req = _REQUIRED[kind]
+            if req is not None and not any(x in low for x in req):
+                continue
+            found = finditer_bounded(rx, source, lead)
+        for m in found:
             s, e = m.span()
             if kind == "month_only" or kind == "year":
                 # the signal word is not part of the expression
@@ -416,9 +461,14 @@ def _mk(text: str, s: int, e: int, typ: str, value: str, date: dt.date | None, p
     return Timex(s, e, text[s:e], typ, value, date, precision, kw.pop("signal", sig), kw.pop("mod", mod), **kw)
 
 
-def _resolve(text: str, c: _Cand, anchor: dt.date, tense: str, previous: dt.date | None, last_date: dt.date | None, explicit_tense: bool = False) -> list[Timex]:
+def _resolve(text: str, c: _Cand, anchor: dt.date, tense: Callable[[], str], previous: dt.date | None, last_date: dt.date | None, explicit_tense: bool = False) -> list[Timex]:
+    """Timexes of candidate ``c``; ``tense()`` is the sentence's tense (called only when
+    needed: most kinds of expression do not depend on it)."""
     m, k = c.m, c.kind
-    lt = tense if explicit_tense else _local_tense(text, c.start, c.end, tense)
+
+    def lt() -> str:
+        return tense() if explicit_tense else _local_tense(text, c.start, c.end, tense)
+
     if k == "iso":
         d = _safe_date(int(m["y"]), int(m["m"]), int(m["d"]))
         if not d:
@@ -436,12 +486,13 @@ def _resolve(text: str, c: _Cand, anchor: dt.date, tense: str, previous: dt.date
     if k in ("range_dm", "range_md"):
         mon = MONTHS[m["mon"].lower().rstrip(".")]
         out = []
+        here = lt() if not m["y"] else ""
         for key in ("d1", "d2"):
             day = int(m[key])
             if m["y"]:
                 d = _safe_date(int(m["y"]), mon, day)
             else:
-                d = _choose_year(mon, day, anchor, lt)
+                d = _choose_year(mon, day, anchor, here)
             if d is None:
                 return []
             s, e = (m.start(key), m.end(key))
@@ -460,13 +511,13 @@ def _resolve(text: str, c: _Cand, anchor: dt.date, tense: str, previous: dt.date
         if m["y"]:
             d = _safe_date(int(m["y"]), mon, day)
         else:
-            d = _choose_year(mon, day, anchor, lt)
+            d = _choose_year(mon, day, anchor, lt())
         if d is None:
             return []
         return [_mk(text, c.start, c.end, "DATE", d.isoformat(), d, "day")]
     if k == "mid_month":
         mon = MONTHS[m["mon"].lower()]
-        y = int(m["y"]) if m["y"] else _choose_month_year(mon, anchor, lt)
+        y = int(m["y"]) if m["y"] else _choose_month_year(mon, anchor, lt())
         pre = m["pre"].lower()
         return [_mk(text, c.start, c.end, "DATE", f"{y:04d}-{mon:02d}", None, "month", mod={"mid": "MID", "early": "START", "late": "END"}[pre])]
     if k == "month_year":
@@ -480,7 +531,7 @@ def _resolve(text: str, c: _Cand, anchor: dt.date, tense: str, previous: dt.date
         elif sig in ("next",):
             y = anchor.year if mon > anchor.month else anchor.year + 1
         else:
-            y = _choose_month_year(mon, anchor, lt)
+            y = _choose_month_year(mon, anchor, lt())
         mod = {"early": "START", "late": "END"}.get(sig)
         return [_mk(text, c.start, c.end, "DATE", f"{y:04d}-{mon:02d}", None, "month", **({"mod": mod} if mod else {}))]
     if k == "ordinal_day":
@@ -493,16 +544,17 @@ def _resolve(text: str, c: _Cand, anchor: dt.date, tense: str, previous: dt.date
                 cands.append(c_)
         if not cands:
             return []
-        if lt == "future":
+        here = lt()
+        if here == "future":
             pref = [x for x in cands if x >= anchor]
-        elif lt == "past":
+        elif here == "past":
             pref = [x for x in cands if x <= anchor]
         else:
             pref = cands
         d = min(pref or cands, key=lambda x: abs((x - anchor).days))
         return [_mk(text, c.start, c.end, "DATE", d.isoformat(), d, "day")]
     if k == "weekday":
-        d = _weekday(WEEKDAYS[m["wd"].lower()], m["rel"], anchor, lt)
+        d = _weekday(WEEKDAYS[m["wd"].lower()], m["rel"], anchor, lt())
         return [_mk(text, c.start, c.end, "DATE", d.isoformat(), d, "day")]
     if k == "relday":
         w = m["w"].lower()
@@ -685,7 +737,7 @@ def tag_spans(text: str, anchor: dt.date, spans: list[tuple[int, int]], previous
             continue
         sent = text[a:b]
         try:
-            sent_tense = tense_of(sent)
+            sent_tense = _Lazy(lambda sent=sent: tense_of(sent))
             res: list[Timex] = []
             last_date = previous
             for c in per[i]:
@@ -741,7 +793,7 @@ def tag(text: str, anchor: dt.date, tense: str | None = None, previous: dt.date 
     if not text or not _PRECHECK.search(text):
         return []
     try:
-        sent_tense = tense or tense_of(text)
+        sent_tense = _Lazy(lambda: tense or tense_of(text))
         cands = _cands(text)
         out: list[Timex] = []
         last_date = previous
