@@ -124,3 +124,55 @@ def test_upgrade_is_idempotent(db_url):
         first = _snapshot(db_url)
         store.upgrade()
         assert _snapshot(db_url) == first
+
+
+def test_upgrade_to_0004_copies_report_and_event_dates_onto_evidence(db_url):
+    """0004 fills, for evidence stored before it, the copies status reads (the event's
+    report, its date and story, the day the event happened); statuses read from them
+    are those of the full join."""
+    from sqlalchemy import select
+
+    from accordwatch.agreements import get_agreement
+    from accordwatch.status import agreement_status, agreement_status_from_digests
+    from accordwatch.store.tables import EvidenceRow
+
+    store = Store(db_url)
+    try:
+        cfg = store._alembic_config()
+        with store.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0003")
+    finally:
+        store.close()
+    _fill(db_url)
+    with Store(db_url) as store:
+        store.upgrade()
+        v = EvidenceRow.__table__.c
+        with store.engine.connect() as c:
+            rows = c.execute(select(v.id, v.report_id, v.report_published, v.story_id, v.happened_on).order_by(v.id)).all()
+        # The postponement has no date of its own: it happened when reported.
+        assert [tuple(r) for r in rows] == [(1, 1, dt.date(2020, 11, 15), None, dt.date(2020, 11, 15)),
+                                             (2, 1, dt.date(2020, 11, 15), None, dt.date(2020, 11, 25))]
+        agreement = get_agreement("nk-2020-11-10")
+        as_of = dt.date(2020, 11, 16)
+        for known_at in (dt.date(2020, 11, 14), dt.date(2020, 11, 15)):
+            slow = agreement_status(agreement, store.evidence_views(agreement.id), as_of=as_of, known_at=known_at)
+            fast = agreement_status_from_digests(agreement, store.status_evidence(agreement.id, as_of, known_at=known_at), as_of)
+            assert [s.to_dict() for s in fast] == [s.to_dict() for s in slow]
+        kalbajar = next(s for s in fast if s.provision.local_id == "6-kalbajar")
+        assert kalbajar.current_due == dt.date(2020, 11, 25) and kalbajar.status.value == "pending"
+
+
+def test_0004_downgrades_and_upgrades_again(db_url):
+    _at_0001(db_url)
+    _fill(db_url)
+    with Store(db_url) as store:
+        store.upgrade()
+        before = _snapshot(db_url)
+        cfg = store._alembic_config()
+        with store.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0003")
+        assert store.revision() == "0003"
+        store.upgrade()
+        assert _snapshot(db_url) == before

@@ -635,3 +635,118 @@ def test_user_for_token_writes_last_used_at_most_once_a_minute(store: Store) -> 
     assert store.user_for_token("x" * 64) is None
     store.revoke_token(tid)
     assert store.user_for_token("h" * 64) is None
+
+
+def _copies_disagree(store: Store) -> list[tuple]:
+    """Evidence rows whose copies (migration 0004) differ from their event's and report's values."""
+    with store.engine.connect() as c:
+        rows = c.execute(text(
+            "SELECT v.id, v.report_id, v.report_published, v.story_id, v.happened_on, e.report_id, r.published, r.story_id, "
+            "COALESCE(e.date, r.published) FROM evidence v JOIN events e ON e.id = v.event_id JOIN reports r ON r.id = e.report_id"
+        )).all()
+    assert rows
+    return [tuple(r) for r in rows if tuple(r[1:5]) != tuple(r[5:9]) or r[2] is None]
+
+
+def test_evidence_copies_are_filled_by_every_write(store: Store) -> None:
+    """The copies status reads (report, its date and story, the event's day) are set by
+    every insert path and follow later changes of the report or the event."""
+    from sqlalchemy import insert, select
+
+    from accordwatch.link import Link
+    from accordwatch.store.tables import EvidenceRow
+
+    ev = EvidenceRow.__table__.c
+
+    single = linked(store, D(2020, 11, 20), "Kalbajar was handed over.")  # add_report + add_events + add_evidence
+    undated = model.Event(type=model.EventType.HANDOVER, modality=model.Modality.OCCURRED, date=None, places=["Lachin"],
+                          sentence="Lachin was handed over.", start=0, end=20)
+    rid, _, _, n = store.add_report_bundle(report("Lachin and Kalbajar were handed over.", D(2020, 12, 1)),
+                                           [undated, handover(when=D(2020, 11, 29))], "x1",
+                                           [Link(0, AG, f"{AG}/6-lachin", model.Relation.FULFILS, 1.0),
+                                            Link(1, AG, KALBAJAR, model.Relation.RESTATES, 1.0)])
+    assert n == 2
+    with store.engine.begin() as c:  # a bulk insert that knows nothing of the copies
+        c.execute(insert(EvidenceRow), [dict(event_id=1, agreement_id=AG, provision_id=f"{AG}/2-aghdam", relation="restates",
+                                             state="proposed", version=1, created_at=dt.datetime.now(dt.timezone.utc))])
+    assert _copies_disagree(store) == []
+    by_id = {v.evidence_id: v for v in store.evidence_views(AG)}
+    with store.engine.connect() as c:
+        rows = {r[0]: tuple(r[1:]) for r in c.execute(select(ev.id, ev.report_published, ev.story_id, ev.happened_on))}
+    assert rows[single] == (D(2020, 11, 20), by_id[single].story_id, D(2020, 11, 20))
+    lachin = next(v for v in by_id.values() if v.provision_id.endswith("lachin"))
+    assert rows[lachin.evidence_id] == (D(2020, 12, 1), rid, D(2020, 12, 1))  # undated: happened when reported
+
+    store.set_story(rid, by_id[single].report_id)  # a near-duplicate pass merges the stories
+    with store.engine.begin() as c:  # and corrections of a report's date or an event's day
+        c.execute(text("UPDATE reports SET published = :d WHERE id = :r"), {"d": D(2020, 12, 2), "r": rid})
+        c.execute(text("UPDATE events SET date = :d WHERE id = (SELECT event_id FROM evidence WHERE id = :e)"),
+                  {"d": D(2020, 11, 19), "e": single})
+    assert _copies_disagree(store) == []
+    assert store.evidence_views(AG, known_at=D(2020, 11, 30))[0].event.date == D(2020, 11, 19)
+    with store.engine.connect() as c:
+        story, published = c.execute(select(ev.story_id, ev.report_published).where(ev.id == lachin.evidence_id)).one()
+    assert (story, published) == (by_id[single].report_id, D(2020, 12, 2))
+
+
+def _fast_equals_slow(store: Store, as_of: D, known_at: D | None, reviewed_only: bool, limit: int = 20) -> list:
+    from accordwatch.agreements import get_agreement
+    from accordwatch.status import agreement_status, agreement_status_from_digests
+
+    agreement = get_agreement(AG)
+    slow = agreement_status(agreement, store.evidence_views(AG, known_at=known_at), as_of=as_of, known_at=known_at,
+                            reviewed_only=reviewed_only)
+    fast = agreement_status_from_digests(agreement, store.status_evidence(AG, as_of, known_at=known_at,
+                                                                          reviewed_only=reviewed_only, limit=limit), as_of)
+    for a, b in zip(slow, fast, strict=True):
+        da, db = a.to_dict(), b.to_dict()
+        assert db["evidence"] == (da["evidence"][-limit:] if limit else [])
+        del da["evidence"], db["evidence"]
+        assert da == db, (as_of, known_at, reviewed_only, a.provision.id)
+    return fast
+
+
+def test_status_evidence_with_many_deadline_moves(store: Store) -> None:
+    """Hundreds of moves of one deadline, reported over weeks, some repeated, some
+    rejected or only proposed: the fast path gives the full history known at K, the
+    latest known move as the current due, and with reviewed_only the accepted moves alone."""
+    from sqlalchemy import insert
+
+    from accordwatch.store.tables import EventRow, EvidenceRow, ReportRow
+
+    now = dt.datetime.now(dt.timezone.utc)
+    start = D(2020, 11, 12)
+    reports, events, evidence = [], [], []
+    for i in range(1, 401):
+        published = start + dt.timedelta(days=i // 10)
+        reports.append(dict(id=i, content_hash=f"{i:064x}", text=f"move {i}", published=published, language="en",
+                            ingested_at=now, title=f"move {i}", source="test", story_id=i if i % 3 else i - 1))
+        old = None if i % 7 == 0 else start + dt.timedelta(days=(i - 1) % 150)
+        new = start + dt.timedelta(days=i % 150 + 3)  # every 150th move repeats an earlier one
+        events.append(dict(id=i, report_id=i, seq=0, type="deadline_change", modality="occurred", date=published,
+                           old_date=old, new_date=new, requested_by="Armenia" if i % 2 else None,
+                           granted_by="Azerbaijan" if i % 5 == 0 else None, sentence=f"moved {i}", start=0, end=10,
+                           confidence=0.9, extractor_version="t"))
+        evidence.append(dict(id=i, event_id=i, agreement_id=AG, provision_id=KALBAJAR, relation="reschedules",
+                             state=["proposed", "accepted", "accepted", "rejected"][i % 4], version=1, created_at=now))
+    with store.engine.begin() as c:
+        c.execute(insert(ReportRow), reports)
+        c.execute(insert(EventRow), events)
+        c.execute(insert(EvidenceRow), evidence)
+    for known_at in (D(2020, 11, 11), D(2020, 11, 20), D(2020, 12, 10), None):
+        for reviewed_only in (False, True):
+            fast = _fast_equals_slow(store, D(2021, 1, 1), known_at, reviewed_only)
+            kalbajar = next(s for s in fast if s.provision.id == KALBAJAR)
+            moves = kalbajar.deadline_history
+            if known_at == D(2020, 11, 11):
+                assert moves == [] and kalbajar.current_due == kalbajar.original_due
+                continue
+            assert moves and all(known_at is None or m.known_on <= known_at for m in moves)
+            assert kalbajar.current_due == moves[-1].new_date
+            assert all(m.review == "accepted" for m in moves) if reviewed_only else any(m.review == "proposed" for m in moves)
+            if known_at is None:
+                assert max(m.sources for m in moves) > 1  # repeated moves are one move with several sources
+    # A move reported after K changes nothing at K, and is in the history once known.
+    at_k = next(s for s in _fast_equals_slow(store, D(2021, 1, 1), D(2020, 11, 20), False) if s.provision.id == KALBAJAR)
+    later = next(s for s in _fast_equals_slow(store, D(2021, 1, 1), D(2020, 11, 21), False) if s.provision.id == KALBAJAR)
+    assert len(later.deadline_history) > len(at_k.deadline_history)
