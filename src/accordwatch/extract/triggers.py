@@ -91,6 +91,15 @@ def load_rules() -> tuple[TriggerRule, ...]:
     return tuple(rules)
 
 
+@lru_cache(maxsize=1)
+def anchored_rules():
+    """The rules' patterns (case-sensitive, for the folded text) as an
+    ``AnchoredPatterns`` set: each is tried only where its first words occur."""
+    from .anchors import AnchoredPatterns
+
+    return AnchoredPatterns([r.fast if not r.lead_boundary else re.compile(r.pattern.pattern) for r in load_rules()])
+
+
 @dataclass(frozen=True)
 class Candidate:
     start: int
@@ -111,7 +120,8 @@ def find_triggers(text: str) -> list[Candidate]:
 def find_triggers_in(text: str, spans: list[tuple[int, int]]) -> list[list[Candidate]]:
     """Trigger candidates of every sentence span of ``text`` (offsets into ``text``).
 
-    Each rule scans the whole text once (one regex pass per rule, not per
+    Each rule is tried only where its first words occur (``anchors``; a rule
+    whose beginnings cannot be listed scans the whole text once, not once per
     sentence); a match belongs to the sentence that contains it, and its
     requires/forbids window is clipped to that sentence.
     """
@@ -122,14 +132,23 @@ def find_triggers_in(text: str, spans: list[tuple[int, int]]) -> list[list[Candi
     if not spans:
         return found
     from ..dates import finditer_bounded, fold_case
+    from .anchors import key_text
 
     lo_all, hi_all = spans[0][0], spans[-1][1]
     low = fold_case(text)
-    region = low[lo_all:hi_all]
-    for rule in load_rules():
-        if rule.required is not None and not any(x in region for x in rule.required):
-            continue  # a literal every match needs is absent: the rule cannot fire
-        for m in finditer_bounded(rule.fast, low, rule.lead_boundary, lo_all, hi_all):
+    region = None
+    anchored = anchored_rules()
+    where = anchored.places(key_text(low), lo_all, hi_all)
+    for ri, rule in enumerate(load_rules()):
+        if where[ri] is not None:
+            matches = anchored.finditer(ri, low, where[ri], lo_all, hi_all)
+        else:
+            if region is None:
+                region = low[lo_all:hi_all]
+            if rule.required is not None and not any(x in region for x in rule.required):
+                continue  # a literal every match needs is absent: the rule cannot fire
+            matches = finditer_bounded(rule.fast, low, rule.lead_boundary, lo_all, hi_all)
+        for m in matches:
             i = bisect.bisect_right(starts, m.start()) - 1
             if i < 0:
                 continue
