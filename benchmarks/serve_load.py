@@ -10,10 +10,17 @@ API token, starts `accordwatch serve --public-read` in a subprocess on
              with ``Authorization: Bearer <token>`` (the viewer's token)
 * dashboard: ``GET /agreements/nk-2020-11-10?as_of=...`` (anonymous: the server
              runs with ``--public-read``, so no session cookie is needed)
+* status-cold, dashboard-cold: the same with a random as-of day over ten years
+             and a random known-at day, so that almost every question is new
+             and the server's answer cache (accordwatch.cache) rarely helps
 * healthz:   ``GET /healthz`` - the peer: a trivial endpoint, the framework's floor
 
 Per-request latency is recorded; p50 / p95 / p99, requests/s and errors are
-reported per endpoint. Client and server share the machine's cores.
+reported per endpoint, with the server's CPU time per request. Client and
+server share the machine's cores, so the client is a minimal asyncio HTTP/1.1
+keep-alive client (~0.1 ms of CPU per request); ``--client httpx`` uses
+``httpx.AsyncClient`` instead, which costs ~1.5 ms of CPU per request and on
+2 cores measures the client more than the server.
 
     python benchmarks/serve_load.py --seconds 5
     python benchmarks/serve_load.py --write        # 20 clients, 20 s per endpoint, into RESULTS.md
@@ -41,6 +48,8 @@ sys.path.insert(0, str(ROOT / "src"))
 AGREEMENT = "nk-2020-11-10"
 DAY0 = dt.date(2020, 11, 1)
 N_DAYS = 61  # 1 November - 31 December 2020
+COLD_DAYS = 3653  # 2020-11-01 .. 2030-10-31: as-of days for the *-cold endpoints
+ENDPOINTS = ("status", "dashboard", "status-cold", "dashboard-cold", "healthz")
 TARGETS = {"status": 50.0, "dashboard": 200.0}  # p95 in ms at 20 concurrent clients
 MAX_PER_CLIENT = 100_000  # hard bound on the requests of one client in one phase
 
@@ -113,18 +122,99 @@ def random_day(rng: random.Random) -> str:
 
 
 def path_for(name: str, rng: random.Random) -> str:
-    if name == "status":
-        return f"/api/v1/agreements/{AGREEMENT}/status?as_of={random_day(rng)}"
-    if name == "dashboard":
-        return f"/agreements/{AGREEMENT}?as_of={random_day(rng)}"
+    if name.endswith("-cold"):
+        v = DAY0 + dt.timedelta(days=rng.randrange(COLD_DAYS))
+        k = DAY0 + dt.timedelta(days=rng.randrange(N_DAYS))
+        query = f"as_of={v.isoformat()}&known_at={k.isoformat()}"
+    else:
+        query = f"as_of={random_day(rng)}"
+    if name.startswith("status"):
+        return f"/api/v1/agreements/{AGREEMENT}/status?{query}"
+    if name.startswith("dashboard"):
+        return f"/agreements/{AGREEMENT}?{query}"
     return "/healthz"
 
 
+class RawConnection:
+    """One keep-alive HTTP/1.1 connection for GET requests: the cheapest client
+    we can write in Python, so that the client's CPU does not hide the server's."""
+
+    def __init__(self, host: str, port: int, headers: dict[str, str]):
+        self.host, self.port = host, port
+        extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.template = f"GET {{}} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}\r\n"
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str) -> int:
+        """Send a GET, read the whole answer; returns the HTTP status."""
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(self.template.format(path).encode("latin-1"))
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(head[0].split()[1])
+        fields = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in head[1:] if ":" in line)}
+        if "content-length" in fields:
+            await self.reader.readexactly(int(fields["content-length"]))
+        elif fields.get("transfer-encoding", "").lower() == "chunked":
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16)
+                await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+        else:
+            raise ConnectionError(f"answer to {path} has neither Content-Length nor chunked encoding")
+        if fields.get("connection", "").lower() == "close":
+            self.close()
+        return status
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+async def phase_raw(port: int, name: str, clients: int, seconds: float, token: str, seed: int) -> dict:
+    """``clients`` concurrent loops on one endpoint for ``seconds`` over :class:`RawConnection`."""
+    headers = {"Authorization": f"Bearer {token}"} if name.startswith("status") else {}
+    conns = [RawConnection("127.0.0.1", port, headers) for _ in range(clients)]
+    lat: list[float] = []
+    errors: dict[str, int] = {}
+    warm = random.Random(seed)
+    await asyncio.gather(*(c.get(path_for(name, warm)) for c in conns))  # warm-up, not counted
+    t_start = time.perf_counter()
+    deadline = t_start + seconds
+
+    async def worker(i: int, conn: RawConnection) -> None:
+        rng = random.Random(seed * 1000 + i)
+        for _ in range(MAX_PER_CLIENT):
+            if time.perf_counter() >= deadline:
+                return
+            path = path_for(name, rng)
+            t0 = time.perf_counter()
+            try:
+                code = await conn.get(path)
+                ok, key = code == 200, f"HTTP {code}"
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                conn.close()
+                ok, key = False, type(exc).__name__
+            lat.append((time.perf_counter() - t0) * 1000)
+            if not ok:
+                errors[key] = errors.get(key, 0) + 1
+
+    await asyncio.gather(*(worker(i, c) for i, c in enumerate(conns)))
+    elapsed = time.perf_counter() - t_start
+    for c in conns:
+        c.close()
+    return {"name": name, "lat": lat, "errors": errors, "elapsed": elapsed}
+
+
 async def phase(base: str, name: str, clients: int, seconds: float, token: str, seed: int) -> dict:
-    """``clients`` concurrent loops on one endpoint for ``seconds``; latencies in ms."""
+    """``clients`` concurrent loops on one endpoint for ``seconds`` (httpx); latencies in ms."""
     import httpx
 
-    headers = {"Authorization": f"Bearer {token}"} if name == "status" else {}
+    headers = {"Authorization": f"Bearer {token}"} if name.startswith("status") else {}
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     lat: list[float] = []
     errors: dict[str, int] = {}
@@ -156,6 +246,15 @@ async def phase(base: str, name: str, clients: int, seconds: float, token: str, 
         await asyncio.gather(*(worker(i) for i in range(clients)))
         elapsed = time.perf_counter() - t_start
     return {"name": name, "lat": lat, "errors": errors, "elapsed": elapsed}
+
+
+def server_cpu(pid: int) -> float:
+    """User + system CPU seconds of the server process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pct(sorted_ms: list[float], q: float) -> float:
@@ -247,11 +346,20 @@ def _short(file: str) -> str:
     return file
 
 
+CLIENT_TEXT = {
+    "raw": "a minimal asyncio HTTP/1.1 client of ours, ~0.1 ms CPU per request",
+    "httpx": "`httpx.AsyncClient`, ~1.5 ms CPU per request",
+}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=20, help="concurrent clients (default 20)")
     ap.add_argument("--seconds", type=float, default=20.0, help="seconds per endpoint (default 20)")
-    ap.add_argument("--endpoints", default="status,dashboard,healthz", help="comma-separated, in this order")
+    ap.add_argument("--endpoints", default=",".join(ENDPOINTS), help="comma-separated, in this order; "
+                    f"any of {', '.join(ENDPOINTS)}")
+    ap.add_argument("--client", choices=["raw", "httpx"], default="raw",
+                    help="load client: minimal asyncio HTTP/1.1 (default) or httpx.AsyncClient")
     ap.add_argument("--profile", action="store_true", help="also profile the status and dashboard requests "
                     "in-process (done anyway when a target is missed)")
     ap.add_argument("--seed", type=int, default=1)
@@ -260,7 +368,7 @@ def main() -> None:
     if not (1 <= args.clients <= 1000 and 0 < args.seconds <= 600):
         raise SystemExit("--clients must be 1..1000 and --seconds 0..600")
     names = [n.strip() for n in args.endpoints.split(",") if n.strip()]
-    unknown = set(names) - {"status", "dashboard", "healthz"}
+    unknown = set(names) - set(ENDPOINTS)
     if unknown:
         raise SystemExit(f"unknown endpoints: {sorted(unknown)}")
 
@@ -281,20 +389,28 @@ def main() -> None:
             wait_healthy(base, proc, log)
             print(f"server up on {base} (pid {proc.pid}); {args.clients} clients, {args.seconds:g} s per endpoint", flush=True)
             for i, name in enumerate(names):
-                res = summarize(asyncio.run(phase(base, name, args.clients, args.seconds, token, args.seed + i)))
+                cpu0 = server_cpu(proc.pid)
+                if args.client == "raw":
+                    raw = asyncio.run(phase_raw(port, name, args.clients, args.seconds, token, args.seed + i))
+                else:
+                    raw = asyncio.run(phase(base, name, args.clients, args.seconds, token, args.seed + i))
+                res = summarize(raw)
+                # includes the warm-up requests: a small overestimate
+                res["cpu_ms"] = (server_cpu(proc.pid) - cpu0) * 1000 / max(1, res["n"] + args.clients)
                 results.append(res)
-                print(f"  {name:9s} {res['n']:6d} requests  {res['rps']:7.1f} req/s  p50 {res['p50']:7.1f}  "
-                      f"p95 {res['p95']:7.1f}  p99 {res['p99']:7.1f} ms  errors {res['errors']} {res['error_kinds'] or ''}",
-                      flush=True)
+                print(f"  {name:14s} {res['n']:6d} requests  {res['rps']:7.1f} req/s  p50 {res['p50']:7.1f}  "
+                      f"p95 {res['p95']:7.1f}  p99 {res['p99']:7.1f} ms  server CPU {res['cpu_ms']:.2f} ms/request  "
+                      f"errors {res['errors']} {res['error_kinds'] or ''}", flush=True)
         finally:
             stop_server(proc)
         load_end = os.getloadavg()
 
         by = {r["name"]: r for r in results}
         floor = by.get("healthz", {}).get("rps")
-        rows = [[r["name"], r["n"], f"{r['rps']:.1f}", f"{r['p50']:.1f}", f"{r['p95']:.1f}", f"{r['p99']:.1f}", r["errors"],
-                 f"{r['rps'] / floor:.2f}" if floor else "-"] for r in results]
-        tab = table(["endpoint", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "req/s vs healthz"], rows)
+        rows = [[r["name"], r["n"], f"{r['rps']:.1f}", f"{r['p50']:.1f}", f"{r['p95']:.1f}", f"{r['p99']:.1f}",
+                 f"{r['cpu_ms']:.2f}", r["errors"], f"{r['rps'] / floor:.2f}" if floor else "-"] for r in results]
+        tab = table(["endpoint", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "server CPU ms/request", "errors",
+                     "req/s vs healthz"], rows)
         verdicts = []
         missed = False
         for name, limit in TARGETS.items():
@@ -324,12 +440,17 @@ def main() -> None:
                 f"Load average (1/5/15 min) at start {load_start[0]:.2f} / {load_start[1]:.2f} / {load_start[2]:.2f}, "
                 f"at end {load_end[0]:.2f} / {load_end[1]:.2f} / {load_end[2]:.2f}.\n",
                 f"Setup: demo database (SQLite, temporary folder); `accordwatch serve --public-read` (one uvicorn "
-                f"worker, access log off: the default) in a subprocess on 127.0.0.1; {args.clients} concurrent clients "
-                f"(`httpx.AsyncClient`, keep-alive, one process) for {args.seconds:g} s per endpoint, endpoints one "
-                f"after the other, after a warm-up request per client. The status endpoint is called with a viewer's "
-                f"bearer token, the dashboard page anonymously (public read). `as_of` is a random day of "
-                f"November-December 2020. **Client and server share the 2 cores**, so the numbers are a lower bound "
-                f"of the server's capacity. Latency is measured by the client (queueing included).\n",
+                f"worker with uvloop and httptools, access log off: the default) in a subprocess on 127.0.0.1; "
+                f"{args.clients} concurrent clients ({CLIENT_TEXT[args.client]}, keep-alive, one process) for "
+                f"{args.seconds:g} s per endpoint, endpoints one after the other, after a warm-up request per client. "
+                f"The status endpoints are called with a viewer's bearer token, the dashboard pages anonymously "
+                f"(public read). *status* and *dashboard*: `as_of` is a random day of November-December 2020 (61 "
+                f"questions: after the first minute of a real day, what a monitoring team asks). *-cold*: a random "
+                f"as-of day over ten years and a random known-at day (~220,000 questions), so the server's answer "
+                f"cache, which keeps answers while the database's data version is unchanged (`accordwatch.cache`), "
+                f"almost never helps: the cost of computing every answer. Server CPU per request: the server "
+                f"process's CPU time over the phase divided by its requests. **Client and server share the 2 "
+                f"cores**; latency is measured by the client (queueing included).\n",
                 tab + "\n",
                 "Targets:\n\n" + "\n".join(verdicts) + "\n"]
         if hot:
