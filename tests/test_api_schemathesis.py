@@ -56,6 +56,11 @@ def test_no_server_errors_and_responses_match_schema(case, fuzz_token) -> None: 
         # An uploaded file is bytes: "-491" in a file part is not an integer
         # where a string was expected, whatever the schema generator thinks.
         excluded.append(schemathesis.checks.negative_data_rejection)
+    query = case.query or {}
+    if str(query.get("date_from") or "") > str(query.get("date_to") or "~"):
+        # Each date is valid alone; a range that ends before it starts is a 400
+        # ("swap them"), a rule across two parameters that OpenAPI cannot state.
+        excluded.append(schemathesis.checks.positive_data_acceptance)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         response = case.call_and_validate(headers=headers, excluded_checks=excluded)
