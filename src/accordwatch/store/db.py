@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 import platformdirs
 from sqlalchemy import Engine, and_, bindparam, case, create_engine, delete, event, exists, func, insert, inspect, or_, select, text, update
-from sqlalchemy import literal_column, union_all
+from sqlalchemy import union_all
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -962,16 +962,16 @@ class Store:
 
         The database does the work, on the evidence table's own copies of the
         report's date and story and of the event's day (migration 0004), mostly
-        from the covering index ``ix_evidence_status``; five statements, built
+        from the covering index ``ix_evidence_status``; four statements, built
         once and cached:
 
         1. one aggregate row per provision: counts, stories, denial, the day of
            the earliest fulfilment and partial fulfilment by V;
         2. ``breaches`` per provision and day;
-        3. the ids of the ``limit`` most recent shown rows and of the earliest
-           fulfilments of each provision (a UNION ALL of small index ranges);
-        4. full EvidenceViews for those ids only;
-        5. every counted ``reschedules`` row with the event fields the deadline
+        3. full EvidenceViews of the ``limit`` most recent shown rows and of the
+           earliest fulfilments of each provision only (found by a UNION ALL of
+           small index ranges);
+        4. every counted ``reschedules`` row with the event fields the deadline
            history needs (the full history is always shown).
 
         Python receives a few rows per provision plus the deadline moves,
@@ -980,7 +980,8 @@ class Store:
         q = _status_statements(reviewed_only, known_at is not None)
         params: dict[str, Any] = {"agreement": agreement_id, "as_of": as_of, "known_at": known_at}
         out: dict[str, model.EvidenceDigest] = {}
-        plan: list[tuple[str, str, dt.date | None]] = []  # (kind, provision, day) of the rows shown in full
+        plan: list[tuple[str, str, dt.date | None]] = []  # (kind, provision, day) of the rows read in full
+        firsts: dict[str, tuple[bool, dt.date | None, dt.date | None]] = {}
         with self._tx() as s:
             c = s.connection()
             if self.dialect == "postgresql":
@@ -995,29 +996,36 @@ class Store:
                     sources=stories,
                     denied=bool(denied),
                 )
+                fulfils = None if fulfils is None else _as_date(fulfils)
+                partly = None if partly is None else _as_date(partly)
+                firsts[pid] = (bool(n_shown), fulfils, partly)
                 if limit > 0:
                     plan.append(("shown" if n_shown else "counted", pid, None))
                 if fulfils is not None:
-                    plan.append(("fulfils", pid, _as_date(fulfils)))
+                    plan.append(("fulfils", pid, fulfils))
                 if partly is not None:
-                    plan.append(("partly", pid, _as_date(partly)))
+                    plan.append(("partly", pid, partly))
             if not out:
                 return out
             for pid, day, count in c.execute(q.breaches, params).all():
                 out[pid].breaches_per_day[_as_date(day)] = count
-            picked: list[tuple[str, int]] = []
+            views: list[model.EvidenceView] = []
+            if self.dialect == "postgresql":
+                stmt = _rows_shown_statement_pg(reviewed_only, known_at is not None, limit)
+                firsts_plan = [(pid, "fulfils" if kind == "fulfils" else "partly_fulfils", day)
+                               for kind, pid, day in plan if kind in ("fulfils", "partly")]
+                p = dict(params, pids=[pid for kind, pid, _ in plan if kind in ("shown", "counted")],
+                         every=[kind == "counted" for kind, _, _ in plan if kind in ("shown", "counted")],
+                         fpids=[x[0] for x in firsts_plan], frels=[x[1] for x in firsts_plan], fdays=[x[2] for x in firsts_plan])
+                views.extend(_view_from_values(values) for values in c.execute(stmt, p).tuples().all())
+                plan = []
             for i in range(0, len(plan), 100):
                 chunk = plan[i : i + 100]
                 p = dict(params)
                 for j, (_, pid, day) in enumerate(chunk):
                     p[f"pid{j}"], p[f"day{j}"] = pid, day
-                stmt = _picks_statement(tuple(kind for kind, _, _ in chunk), reviewed_only, known_at is not None, limit)
-                picked.extend(c.execute(stmt, p).tuples().all())
-            ids = sorted({eid for _, eid in picked})
-            views: dict[int, model.EvidenceView] = {}
-            for i in range(0, len(ids), 500):
-                for values in c.execute(_VIEWS_BY_ID, {"ids": ids[i : i + 500]}).tuples().all():
-                    views[values[0]] = _view_from_values(values)
+                stmt = _rows_shown_statement(tuple(kind for kind, _, _ in chunk), reviewed_only, known_at is not None, limit)
+                views.extend(_view_from_values(values) for values in c.execute(stmt, p).tuples().all())
             resched, event_types, modalities = model.Relation.RESCHEDULES, _EVENT_TYPES, _MODALITIES
             for (eid, pid, state, pub, story, report_id, typ, modality, date, old, new, req, granted, via, reason,
                  sentence, title) in c.execute(q.moves, params).tuples().all():
@@ -1026,17 +1034,20 @@ class Store:
                     model.Event(type=event_types[typ], modality=modalities[modality], date=date, old_date=old, new_date=new,
                                 requested_by=req, granted_by=granted, via=via, reason=reason, sentence=sentence),
                     report_id, pub, title, story_id=story))
-        for kind, eid in picked:
-            view = views[eid]
-            d = out[view.provision_id]
-            if kind == "shown":
-                d.shown.append(view)
-            elif kind == "fulfils":
-                d.first_fulfils = view
-            else:
-                d.first_partly = view
-        for d in out.values():
-            d.shown.sort(key=lambda e: (e.report_published, e.evidence_id or 0))
+        # Which of the rows read in full is which: all of them count; the earliest
+        # fulfilment is the first, by (published, id), of its day, and the shown
+        # rows are the ``limit`` most recent of those that may be shown (every row
+        # read that may be shown and is more recent than one of them is one of them).
+        by_provision: dict[str, list[model.EvidenceView]] = {}
+        for view in sorted(views, key=lambda e: (e.report_published, e.evidence_id or 0)):
+            by_provision.setdefault(view.provision_id, []).append(view)
+        for pid, rows in by_provision.items():
+            d, (any_shown, fulfils, partly) = out[pid], firsts[pid]
+            d.first_fulfils = _first_on(rows, model.Relation.FULFILS, fulfils)
+            d.first_partly = _first_on(rows, model.Relation.PARTLY_FULFILS, partly)
+            if limit > 0:
+                shown = [e for e in rows if not any_shown or e.relation != model.Relation.RESTATES or e.report_published <= as_of]
+                d.shown = shown[-limit:]
         return out
 
     # -- quarantine
@@ -1589,14 +1600,6 @@ def _as_date(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-_VIEWS_BY_ID = (
-    select(*_VIEW_COLUMNS)
-    .join(EventRow, EventRow.id == EvidenceRow.event_id)
-    .join(ReportRow, ReportRow.id == EventRow.report_id)
-    .where(EvidenceRow.id.in_(bindparam("ids", expanding=True)))
-)
-
-
 class _StatusStatements(NamedTuple):
     aggregate: Any
     breaches: Any
@@ -1670,13 +1673,13 @@ def _status_statements(reviewed_only: bool, with_known_at: bool) -> _StatusState
 
 
 @lru_cache(maxsize=512)
-def _picks_statement(kinds: tuple[str, ...], reviewed_only: bool, with_known_at: bool, limit: int) -> Any:
-    """``(kind, evidence id)`` rows: for part ``j`` of ``kinds``, of provision
-    ``:pid<j>``, the ``limit`` most recent shown rows ("shown"; "counted": of
-    every counted row, when none is shown) or the first row, by (published, id),
-    of the day ``:day<j>`` of the earliest "fulfils" / "partly" fulfilment.
-    One UNION ALL of index ranges; each part in a subquery (SQLite allows
-    ORDER BY / LIMIT in compound members only there)."""
+def _rows_shown_statement(kinds: tuple[str, ...], reviewed_only: bool, with_known_at: bool, limit: int) -> Any:
+    """Full EvidenceView rows (``_VIEW_COLUMNS``) of, for part ``j`` of ``kinds``
+    and provision ``:pid<j>``, the ``limit`` most recent shown rows ("shown";
+    "counted": of every counted row, when none is shown) or the first row, by
+    (published, id), of the day ``:day<j>`` of the earliest "fulfils" / "partly"
+    fulfilment. The ids come from one UNION ALL of index ranges, each part in a
+    subquery (SQLite allows ORDER BY / LIMIT in compound members only there)."""
     v = EvidenceRow.__table__.c
     parts = []
     for j, kind in enumerate(kinds):
@@ -1684,15 +1687,62 @@ def _picks_statement(kinds: tuple[str, ...], reviewed_only: bool, with_known_at:
         if kind in ("shown", "counted"):
             stmt = select(v.id).where(*mine, *([_shown_cond()] if kind == "shown" else []))
             stmt = stmt.order_by(v.report_published.desc(), v.id.desc()).limit(limit)
-            label = "shown"
         else:
             relation = "fulfils" if kind == "fulfils" else "partly_fulfils"
             stmt = select(v.id).where(*mine, v.relation == relation, v.happened_on == bindparam(f"day{j}"))
             stmt = stmt.order_by(v.report_published, v.id).limit(1)
-            label = kind
-        sub = stmt.subquery()
-        parts.append(select(literal_column(f"'{label}'").label("kind"), sub.c.id))
-    return parts[0] if len(parts) == 1 else union_all(*parts)
+        parts.append(select(stmt.subquery().c.id))
+    ids = parts[0] if len(parts) == 1 else union_all(*parts)
+    return (
+        select(*_VIEW_COLUMNS)
+        .join(EventRow, EventRow.id == EvidenceRow.event_id)
+        .join(ReportRow, ReportRow.id == EventRow.report_id)
+        .where(EvidenceRow.id.in_(ids))
+    )
+
+
+@lru_cache(maxsize=None)
+def _rows_shown_statement_pg(reviewed_only: bool, with_known_at: bool, limit: int) -> Any:
+    """PostgreSQL's form of :func:`_rows_shown_statement`, one fixed statement:
+    the provisions come as arrays (``:pids`` with ``:every``, true where no row
+    is shown so every counted one may be; ``:fpids`` / ``:frels`` / ``:fdays``
+    for the earliest fulfilments) and each index range is a LATERAL subquery.
+    A UNION ALL of one part per provision costs PostgreSQL more to plan than to run."""
+    from sqlalchemy import Boolean, Date, String, true
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    v = EvidenceRow.__table__.c
+    counted = _counted(reviewed_only, with_known_at)
+    ids = []
+    if limit > 0:
+        p = func.unnest(bindparam("pids", type_=ARRAY(String)), bindparam("every", type_=ARRAY(Boolean)))
+        p = p.table_valued("pid", "every").render_derived()
+        recent = (
+            select(v.id).where(*counted, v.provision_id == p.c.pid, or_(p.c.every, _shown_cond()))
+            .order_by(v.report_published.desc(), v.id.desc()).limit(limit).lateral()
+        )
+        ids.append(select(recent.c.id).select_from(p).join(recent, true()))
+    f = func.unnest(bindparam("fpids", type_=ARRAY(String)), bindparam("frels", type_=ARRAY(String)),
+                    bindparam("fdays", type_=ARRAY(Date)))
+    f = f.table_valued("pid", "relation", "day").render_derived()
+    first = (
+        select(v.id).where(*counted, v.provision_id == f.c.pid, v.relation == f.c.relation, v.happened_on == f.c.day)
+        .order_by(v.report_published, v.id).limit(1).lateral()
+    )
+    ids.append(select(first.c.id).select_from(f).join(first, true()))
+    return (
+        select(*_VIEW_COLUMNS)
+        .join(EventRow, EventRow.id == EvidenceRow.event_id)
+        .join(ReportRow, ReportRow.id == EventRow.report_id)
+        .where(EvidenceRow.id.in_(union_all(*ids) if len(ids) > 1 else ids[0]))
+    )
+
+
+def _first_on(rows: list[model.EvidenceView], relation: model.Relation, day: dt.date | None) -> model.EvidenceView | None:
+    """The first of ``rows`` (sorted by published, id) with ``relation`` that happened on ``day``."""
+    if day is None:
+        return None
+    return next(e for e in rows if e.relation == relation and (e.event.date or e.report_published) == day)
 
 
 def _evidence_select() -> Any:
