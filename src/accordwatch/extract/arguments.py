@@ -9,9 +9,10 @@ import datetime as dt
 import re
 
 from ..model import EventType
+from .caseless import caseless
 
 NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|dozens?|hundreds|thousands|tens of thousands|scores)"
-QUANTITY = re.compile(
+QUANTITY = caseless(
     r"\b(?:(?:about|some|more than|over|up to|nearly|almost|around|at least|roughly|another|down to)\s+)?"
     r"(?:\d[\d,.]*|" + NUMBER_WORDS + r")(?:[- ]\w+)?\s+(?:\w+\s+){0,2}?"
     r"(?:servicem[ae]n|troops|soldiers|peacekeepers|personnel|prisoners|hostages|captives|detainees|inmates|people|refugees|"
@@ -22,10 +23,10 @@ QUANTITY = re.compile(
 )
 
 # "from X" marks an origin: not where a deployment or return happens.
-ORIGIN = re.compile(r"\bfrom\s+(?:the\s+)?(?:village of\s+|town of\s+|city of\s+)?$", re.IGNORECASE)
-ORIGIN_LIST = re.compile(r"\bfrom\b[^.;]{0,60}$", re.IGNORECASE)
-ANAPHOR = re.compile(r"\b(?:the|this|that|its|the same) (?:district|region|area|territory)\b(?! of\b)|\bits (?:residents|inhabitants)\b", re.IGNORECASE)
-REPORTING = re.compile(
+ORIGIN = caseless(r"\bfrom\s+(?:the\s+)?(?:village of\s+|town of\s+|city of\s+)?$", re.IGNORECASE)
+ORIGIN_LIST = caseless(r"\bfrom\b[^.;]{0,60}$", re.IGNORECASE)
+ANAPHOR = caseless(r"\b(?:the|this|that|its|the same) (?:district|region|area|territory)\b(?! of\b)|\bits (?:residents|inhabitants)\b", re.IGNORECASE)
+REPORTING = caseless(
     r"\b(?:said|says|announced|reported|told|stated|confirmed|added|wrote|briefing|statement|address|agreed|decided|promised|pledged)\b[^.;]{0,40}$",
     re.IGNORECASE,
 )
@@ -71,12 +72,12 @@ def pick_date(timexes: list, lo: int, hi: int, trig_start: int, trig_end: int, t
     return min(left, key=lambda t: trig_start - t.end), vague
 
 
-SPEAKER_SEAT = re.compile(r"\b(?:ministry|government|officials?|spokes(?:man|woman|person)|office|command|authorities|briefing|talks|reporters|presidency)\s+in\s+$", re.IGNORECASE)
-SIGNED_IN = re.compile(r"\b(?:signed|agreed|concluded|reached|brokered|struck|inked)\s+in\s+$", re.IGNORECASE)
-TOPIC_OF = re.compile(r"\b(?:(?:agreement|deal|accord|statement|talks|negotiations)\s+(?:on|over|about|for|in)|(?:war|conflict|truce|ceasefire)\s+(?:over|about|on))\s+(?:the\s+)?$", re.IGNORECASE)
-DESTINATION = re.compile(r"\b(?:toward|towards|to|for|into)\s+(?:the\s+)?$", re.IGNORECASE)
-LOCATIVE = re.compile(r"\b(?:in|into|inside|across|throughout|within|at|near|on|over|around)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
-LEAVING = re.compile(r"\b(?:from|out of|leave|left|leaving)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
+SPEAKER_SEAT = caseless(r"\b(?:ministry|government|officials?|spokes(?:man|woman|person)|office|command|authorities|briefing|talks|reporters|presidency)\s+in\s+$", re.IGNORECASE)
+SIGNED_IN = caseless(r"\b(?:signed|agreed|concluded|reached|brokered|struck|inked)\s+in\s+$", re.IGNORECASE)
+TOPIC_OF = caseless(r"\b(?:(?:agreement|deal|accord|statement|talks|negotiations)\s+(?:on|over|about|for|in)|(?:war|conflict|truce|ceasefire)\s+(?:over|about|on))\s+(?:the\s+)?$", re.IGNORECASE)
+DESTINATION = caseless(r"\b(?:toward|towards|to|for|into)\s+(?:the\s+)?$", re.IGNORECASE)
+LOCATIVE = caseless(r"\b(?:in|into|inside|across|throughout|within|at|near|on|over|around)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
+LEAVING = caseless(r"\b(?:from|out of|leave|left|leaving)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
 
 
 def places_in(places: list, lo: int, hi: int, text: str, etype: EventType) -> list:

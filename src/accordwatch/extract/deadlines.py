@@ -16,52 +16,53 @@ import re
 from dataclasses import dataclass, field
 
 from ..model import Event, EventType, Modality
+from .caseless import caseless
 from .doc import Doc
 
 I = re.IGNORECASE
 PARTY = r"(?P<party>[^.;]{0,60}?)"
 
 REQUEST = [
-    re.compile(r"\b(?:made (?:this|the|a) request|asked (?:for|to)|had asked|requested(?! by)|appealed|sought)\b", I),
-    re.compile(r"\b(?:at the request of|at (?P<poss>\w+)'s request|requested by|on the request of)\b", I),
-    re.compile(r"\b(?:the )?(?:appeal|request) (?:of|from) (?:the )?", I),
-    re.compile(r"\b(?:argued|pressed|pushed|lobbied|called) for\b(?=[^.;]{0,40}\b(?:extension|delay|postponement|more time|extra))", I),
+    caseless(r"\b(?:made (?:this|the|a) request|asked (?:for|to)|had asked|requested(?! by)|appealed|sought)\b", I),
+    caseless(r"\b(?:at the request of|at (?P<poss>\w+)'s request|requested by|on the request of)\b", I),
+    caseless(r"\b(?:the )?(?:appeal|request) (?:of|from) (?:the )?", I),
+    caseless(r"\b(?:argued|pressed|pushed|lobbied|called) for\b(?=[^.;]{0,40}\b(?:extension|delay|postponement|more time|extra))", I),
 ]
-GRANT = re.compile(
+GRANT = caseless(
     r"\b(?:agreed(?! to stop)|granted|grants|accepted|approved|decided|consented|allowed|gave|acceded|ordered)\b|\bwho granted\b|\bagreed jointly\b",
     I,
 )
-GRANT_PASSIVE = re.compile(r"\b(?:agreed|granted|approved|accepted|decided) (?:jointly )?(?:by|with)\b", I)
-VIA = re.compile(
+GRANT_PASSIVE = caseless(r"\b(?:agreed|granted|approved|accepted|decided) (?:jointly )?(?:by|with)\b", I)
+VIA = caseless(
     r"\b(?:passing it (?:on )?(?:through|via)|through the mediation of|mediated by|via|through|conveyed (?:to [^.;]{0,60}? )?by|brokered by|relayed by)\b",
     I,
 )
-VIA_SUBJECT = re.compile(r"\b(?:passed the request on|passed on the request|conveyed the request|relayed the request|passed it on)\b", I)
+VIA_SUBJECT = caseless(r"\b(?:passed the request on|passed on the request|conveyed the request|relayed the request|passed it on)\b", I)
 REASON = [
-    re.compile(r"(?P<r>\b[A-Z][a-z]+(?: [a-z]+){0,8}) (?:were|was) (?:named|cited|given) as the reason", 0),
-    re.compile(r"\bciting (?P<r>[^.;,]{3,80})", I),
-    re.compile(r"\barguing that (?P<r>[^.;]{3,100})", I),
-    re.compile(r"\bbecause (?:of )?(?P<r>[^.;,]{3,80})", I),
-    re.compile(r"\bblamed (?P<r>[^.;,]{3,60}) for the delay", I),
-    re.compile(r"\b(?:due to|owing to|on account of) (?P<r>[^.;,]{3,80})", I),
-    re.compile(r"\bto (?:give|allow)[^.;]{0,40}?\bto (?P<r>prepare for [^.;,]{3,60})", I),
-    re.compile(r"\bto (?:check|verify|complete|finish) (?P<r>[^.;,]{3,60})", I),
-    re.compile(r"\b(?:needed|need) more time to (?P<r>[^.;,]{3,60})", I),
-    re.compile(r"\bfor (?P<r>(?:logistic(?:al)?|technical|security|humanitarian|weather) (?:reasons|problems|issues))", I),
+    caseless(r"(?P<r>\b[A-Z][a-z]+(?: [a-z]+){0,8}) (?:were|was) (?:named|cited|given) as the reason", 0),
+    caseless(r"\bciting (?P<r>[^.;,]{3,80})", I),
+    caseless(r"\barguing that (?P<r>[^.;]{3,100})", I),
+    caseless(r"\bbecause (?:of )?(?P<r>[^.;,]{3,80})", I),
+    caseless(r"\bblamed (?P<r>[^.;,]{3,60}) for the delay", I),
+    caseless(r"\b(?:due to|owing to|on account of) (?P<r>[^.;,]{3,80})", I),
+    caseless(r"\bto (?:give|allow)[^.;]{0,40}?\bto (?P<r>prepare for [^.;,]{3,60})", I),
+    caseless(r"\bto (?:check|verify|complete|finish) (?P<r>[^.;,]{3,60})", I),
+    caseless(r"\b(?:needed|need) more time to (?P<r>[^.;,]{3,60})", I),
+    caseless(r"\bfor (?P<r>(?:logistic(?:al)?|technical|security|humanitarian|weather) (?:reasons|problems|issues))", I),
 ]
-OLD_CUE = re.compile(
+OLD_CUE = caseless(
     r"\b(?:(?:its|the|their) expiry(?: date)?(?: on)?|expir(?:es|ed|ing) on|supposed to (?:occur|happen|take place|be)|(?:was|were|had been) due(?: to [\w ]{1,25})?|originally(?: been)? (?:set|scheduled|planned|due)(?: for)?|original(?: deadline| date)?|first planned|was set to (?:expire|end|lapse)|set to expire|due to (?:lapse|expire|end)|instead of|rather than|from)\s*(?:on\s+|for\s+|at\s+)?$",
     I,
 )
 NEW_SIGNALS = ("until", "to", "till", "back to", "by", "through", "on")
-SPEAKER = re.compile(r"\b(?:said|announced|declared|decided|told)\b(?:\s+(?:on|late|early|in)\b[^,;]{0,30})?\s+(?:that\s+)?", I)
-ANNOUNCE = re.compile(r"\b(?:announced|said|declared|agreed|decided|told|statement|address|briefing)\b", I)
-PRESENT_PERFECT_TRIGGER = re.compile(r"\b(?:has|have) been (?:postponed|extended|delayed|put off|pushed back|moved|renewed)\b", I)
-DURATION_CHANGE = re.compile(
+SPEAKER = caseless(r"\b(?:said|announced|declared|decided|told)\b(?:\s+(?:on|late|early|in)\b[^,;]{0,30})?\s+(?:that\s+)?", I)
+ANNOUNCE = caseless(r"\b(?:announced|said|declared|agreed|decided|told|statement|address|briefing)\b", I)
+PRESENT_PERFECT_TRIGGER = caseless(r"\b(?:has|have) been (?:postponed|extended|delayed|put off|pushed back|moved|renewed)\b", I)
+DURATION_CHANGE = caseless(
     r"\b(?P<n>(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|twenty|thirty|sixty|ninety|hundred|120|60|90))[- ](?:(?:extra|more|additional|further)\s+)?(?P<unit>day|days|week|weeks|month|months)\b",
     I,
 )
-NEGATED_CHANGE = re.compile(
+NEGATED_CHANGE = caseless(
     r"\b(?:no talk of|no question of|not be (?:extended|postponed|moved|delayed)|will not (?:move|be extended|be postponed|change)|won't (?:move|be extended)|ruled out (?:any )?(?:delay|extension|postponement)|no (?:further )?(?:delay|extension|postponement)s?\b(?! was)|never (?:postponed|extended))",
     I,
 )

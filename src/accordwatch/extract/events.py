@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 from ..model import Event, EventType, Modality
 from . import arguments as A
+from .caseless import caseless
 from .doc import Doc, Trigger
-from .modality import clause_bounds, modality
+from .modality import SentenceCues, modality
 
-TERMS_INTRO = re.compile(r"\b(?:terms|provisions|points|clauses) (?:of the (?:agreement|deal|statement) )?(?:include|are|say|provide)\b|:\s*$", re.IGNORECASE)
+TERMS_INTRO = caseless(r"\b(?:terms|provisions|points|clauses) (?:of the (?:agreement|deal|statement) )?(?:include|are|say|provide)\b|:\s*$", re.IGNORECASE)
 SUBJECT_PARTY_WINDOW = 90
 
 # Agents that are implied by the type when no party is named (not scored, but shown).
@@ -103,11 +104,11 @@ def _previous_district(doc: Doc, pos: int, limit_sentences: int = 6, kinds: tupl
     return [best]
 
 
-_N_VILLAGES = re.compile(r"\bthe (two|three|four|both) (villages|towns)\b|\bthe (village|town)\b", re.IGNORECASE)
-_CORRIDOR = re.compile(r"\bthe corridor\b", re.IGNORECASE)
-_THE_CITY = re.compile(r"\bthe (?:city|town)\b(?! of\b)", re.IGNORECASE)
-_THE_COUNTRY = re.compile(r"\b(?:in|across|throughout|from|out of|around) the country\b", re.IGNORECASE)
-_THE_ENCLAVE = re.compile(r"\bthe (?:enclave|exclave|strip)\b", re.IGNORECASE)
+_N_VILLAGES = caseless(r"\bthe (two|three|four|both) (villages|towns)\b|\bthe (village|town)\b", re.IGNORECASE)
+_CORRIDOR = caseless(r"\bthe corridor\b", re.IGNORECASE)
+_THE_CITY = caseless(r"\bthe (?:city|town)\b(?! of\b)", re.IGNORECASE)
+_THE_COUNTRY = caseless(r"\b(?:in|across|throughout|from|out of|around) the country\b", re.IGNORECASE)
+_THE_ENCLAVE = caseless(r"\bthe (?:enclave|exclave|strip)\b", re.IGNORECASE)
 
 
 def _report_country_place(doc: Doc) -> list:
@@ -288,20 +289,31 @@ def build_events(doc: Doc) -> None:
     for t in doc.triggers:
         if t.type != EventType.DEADLINE_CHANGE:
             per_sentence[t.sentence] = per_sentence.get(t.sentence, 0) + 1
+    cues: dict[tuple[int, int], SentenceCues] = {}  # per sentence (or window): shared by its triggers
+    quantities: dict[tuple[int, int], str | None] = {}  # per text span
+
+    def quantity(a: int, b: int) -> str | None:
+        if (a, b) not in quantities:
+            quantities[a, b] = A.quantity(doc.text[a:b])
+        return quantities[a, b]
+
     for trig in doc.triggers[:MAX_TRIGGERS]:
         if trig.type == EventType.DEADLINE_CHANGE:
             continue  # the deadlines step builds these from frames
         sent = _window(doc, doc.sentences[trig.sentence], trig)
         ts, te = trig.start - sent.start, trig.end - sent.start
-        res = modality(sent.text, ts, te, bullet_terms=_bullet_terms(doc, trig.sentence), fixed=trig.modality)
+        sc = cues.get((sent.start, sent.end))
+        if sc is None:
+            sc = cues[sent.start, sent.end] = SentenceCues(sent.text)
+        res = modality(sent.text, ts, te, bullet_terms=_bullet_terms(doc, trig.sentence), fixed=trig.modality, cues=sc)
         if res.modality is None:
             continue
         mod = Modality(res.modality)
-        lo, hi = clause_bounds(sent.text, ts, te)
+        lo, hi = sc.clause(ts, te, original=True)
         # extend the clause to the right across a schedule dash list
         pairs = _schedule_pairs(doc, sent, lo, len(sent.text), te, ts) if trig.type in (EventType.HANDOVER, EventType.WITHDRAWAL) else []
         agent, recipient = _agent(doc, sent, lo, hi, ts, te)
-        q = A.quantity(sent.text[lo:hi]) or (A.quantity(sent.text) if trig.type in (EventType.DEPLOYMENT, EventType.EXCHANGE, EventType.RETURN) else None)
+        q = quantity(sent.start + lo, sent.start + hi) or (quantity(sent.start, sent.end) if trig.type in (EventType.DEPLOYMENT, EventType.EXCHANGE, EventType.RETURN) else None)
         base = dict(
             sentence=sent.text,
             start=sent.start,
