@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from accordwatch import dates
 from accordwatch.extract import arguments, deadlines, events, modality
 from accordwatch.extract.caseless import Caseless, _lower_pattern, caseless
 from accordwatch.extract.sentences import split_sentences
@@ -19,7 +20,7 @@ DEVSET = sorted((Path(__file__).parent / "data" / "devset" / "reports").glob("*.
 
 def _wrapped() -> list[tuple[str, Caseless]]:
     out = []
-    for mod in (arguments, deadlines, events, modality):
+    for mod in (arguments, deadlines, events, modality, dates):
         for name, value in vars(mod).items():
             items = value if isinstance(value, list) else [value]
             for i, v in enumerate(items):

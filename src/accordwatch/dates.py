@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable
 
+from .extract.caseless import caseless
+
 __all__ = ["Timex", "add_duration", "parse_number", "tag", "tense_of"]
 
 
@@ -71,7 +73,7 @@ _YEAR = r"(?:1[89]\d\d|2[01]\d\d)"
 I = re.IGNORECASE
 
 # Quick rejection: a text with none of these cannot hold a temporal expression.
-_PRECHECK = re.compile(
+_PRECHECK = caseless(
     r"\d|" + _M + r"\b|" + _WD + r"|today|tonight|yesterday|tomorrow|week|month|year|fortnight|day|hour|midnight|noon|ago|later",
     I,
 )
@@ -102,18 +104,18 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("year", re.compile(r"\b(?P<sig>in|by|since|until|from|during|before|after|early|late|mid-|of|the end of)\s+(?P<y>" + _YEAR + r")\b(?![,.]?\d)", I)),
 ]
 
-_SIGNAL = re.compile(
+_SIGNAL = caseless(
     r"(?P<s>no later than|not later than|no earlier than|by|until|till|before|after|since|from|on|in|within|between|to|through|as of|starting|effective|at|and)\s+(?:the\s+)?(?:(?:early|late)\s+(?:hours\s+of\s+)?|(?:the\s+)?(?:early|small)\s+hours\s+of\s+)?$",
     I,
 )
 _SIG_MOD = {"no later than": "END", "not later than": "END", "by": "END", "until": "END", "till": "END",
             "before": "BEFORE", "after": "AFTER", "since": "START", "from": "START", "starting": "START", "no earlier than": "AFTER"}
 
-_FUTURE = re.compile(
+_FUTURE = caseless(
     r"\b(?:will|shall|'ll|is to|are to|be to|due|expected|scheduled|set to|plans? to|planning to|going to|next|upcoming|coming|would|must|should|intend|intends|to be|tomorrow|have until|has until|is meant|are meant|aims? to|deadline)\b",
     I,
 )
-_PAST = re.compile(
+_PAST = caseless(
     r"\b(?:was|were|had|did|ago|last|yesterday|said|says|took|came|went|began|begun|left|fled|gave|made|held|met|withdrew|drove|rode|fell|"
     r"fought|broke|struck|sent|brought|told|saw|ran|won|lost|kept|froze|overran|\w+ed)\b",
     I,
@@ -156,16 +158,17 @@ def tense_of(text: str) -> str:
         return "past"
     if f and p:
         # future-in-the-past ("said it would ...") still points forward
-        return "future" if re.search(r"\b(?:will|shall|is to|are to|due to|expected|would|must|have until|has until)\b", text, I) else "past"
+        return "future" if _FUTURE_IN_PAST.search(text) else "past"
     return "present"
 
 
+_FUTURE_IN_PAST = caseless(r"\b(?:will|shall|is to|are to|due to|expected|would|must|have until|has until)\b", I)
 _NOT_PAST = frozenset({"expected", "scheduled", "intended", "supposed", "proposed", "planned", "needed", "required"})
-_FORWARD_SIGNAL = re.compile(r"\b(?:(?:postponed|moved|pushed back|delayed|extended|put off|deferred|rescheduled|brought forward|advanced)\s+(?:to|until|till)|until|till)\s+(?:the\s+)?$", I)
-_DEADLINE_SIGNAL = re.compile(r"\b(?:by|until|till|no later than|not later than|postponed to|moved to|pushed back to|delayed to|extended to|put off to|to)\s+(?:the\s+)?$", I)
+_FORWARD_SIGNAL = caseless(r"\b(?:(?:postponed|moved|pushed back|delayed|extended|put off|deferred|rescheduled|brought forward|advanced)\s+(?:to|until|till)|until|till)\s+(?:the\s+)?$", I)
+_DEADLINE_SIGNAL = caseless(r"\b(?:by|until|till|no later than|not later than|postponed to|moved to|pushed back to|delayed to|extended to|put off to|to)\s+(?:the\s+)?$", I)
 
 
-_PASSIVE_BEFORE = re.compile(r"\b(?:be|been|being|to)\s+$", I)
+_PASSIVE_BEFORE = caseless(r"\b(?:be|been|being|to)\s+$", I)
 
 
 def _iter_cues(rx: re.Pattern, window: str):
@@ -186,8 +189,8 @@ def _cues(rx: re.Pattern, window: str) -> list[re.Match]:
     return list(_iter_cues(rx, window))
 
 
-_WAS_DUE_BEFORE = re.compile(r"\b(?:had been|was|were) (?:due|supposed|scheduled|set|expected|meant)\b[^;]{0,45}$", I)
-_WAS_DUE = re.compile(r"\b(?:was|were|had been) (?:due|supposed|set|scheduled)\b", I)
+_WAS_DUE_BEFORE = caseless(r"\b(?:had been|was|were) (?:due|supposed|scheduled|set|expected|meant)\b[^;]{0,45}$", I)
+_WAS_DUE = caseless(r"\b(?:was|were|had been) (?:due|supposed|set|scheduled)\b", I)
 
 
 class _Lazy:
@@ -651,11 +654,11 @@ def _months_back(d: dt.date, n: int) -> dt.date:
     return dt.date(d.year + mo0 // 12, mo0 % 12 + 1, 1)
 
 
-_JOIN_ON = re.compile(r"^\s*(?:,\s*)?(?:on|of)?\s*(?:the\s+)?$", I)
-_JOIN_APPOS = re.compile(r"^\s*,?\s*(?:an?\s+)?$", I)
-_JOIN_TIME = re.compile(r"^\s*(?:\(?[A-Za-z]+(?:\s+[A-Za-z]+)?\s+time\)?\s*)?(?:,\s*)?(?:on\s+|of\s+)?(?:the\s+)?$", I)
-_NAMED_DAY = re.compile(r"^(?:(?:next|last|this|coming|previous|following)\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)$|^(?:today|tonight|yesterday|tomorrow|this morning|this afternoon|this evening)$", I)
-_JOIN_DATE_AT = re.compile(r"^\s*,?\s*at\s+$", I)
+_JOIN_ON = caseless(r"^\s*(?:,\s*)?(?:on|of)?\s*(?:the\s+)?$", I)
+_JOIN_APPOS = caseless(r"^\s*,?\s*(?:an?\s+)?$", I)
+_JOIN_TIME = caseless(r"^\s*(?:\(?[A-Za-z]+(?:\s+[A-Za-z]+)?\s+time\)?\s*)?(?:,\s*)?(?:on\s+|of\s+)?(?:the\s+)?$", I)
+_NAMED_DAY = caseless(r"^(?:(?:next|last|this|coming|previous|following)\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)$|^(?:today|tonight|yesterday|tomorrow|this morning|this afternoon|this evening)$", I)
+_JOIN_DATE_AT = caseless(r"^\s*,?\s*at\s+$", I)
 
 
 def _merge(text: str, tx: list[Timex], last_date: dt.date | None) -> list[Timex]:
