@@ -155,17 +155,47 @@ def _duration_days(text: str) -> int | None:
     return val
 
 
-def _fill_parties(doc: Doc, f: Frame, s) -> None:
+class _Scans:
+    """Cue matches per sentence, shared by the frames of one report: a frame reads its
+    trigger sentence and the three after it, so neighbouring frames read the same ones."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[int, int, int], list[re.Match]] = {}
+
+    def all(self, rx, s) -> list[re.Match]:
+        """``list(rx.finditer(s.text))``, computed once per sentence (view) and pattern."""
+        key = (id(rx), s.start, s.end)
+        if key not in self._found:
+            self._found[key] = list(rx.finditer(s.text))
+        return self._found[key]
+
+    def first(self, rx, s) -> re.Match | None:
+        """``rx.search(s.text)``, the same way."""
+        key = (id(rx), s.start, s.end)
+        if key not in self._found:
+            m = rx.search(s.text)
+            self._found[key] = [m] if m else []
+        found = self._found[key]
+        return found[0] if found else None
+
+
+_NEGATED_BEFORE = caseless(r"\b(?:not|never|no)\s+$")
+_WHO_BEFORE = caseless(r"\bwho\s+$")
+_WHO_GRANTED = caseless(r"\bwho (?:granted|agreed|accepted)")
+
+
+def _fill_parties(doc: Doc, f: Frame, s, scans: _Scans | None = None) -> None:
+    scans = scans or _Scans()
     text = s.text
     base = s.start
     # via: "passing it through Moscow", "Putin passed the request on to Aliyev", "conveyed ... by Putin"
-    for m in VIA.finditer(text):
+    for m in scans.all(VIA, s):
         ps = _parties_in(doc, base + m.end(), base + min(len(text), m.end() + 60))
         if ps:
             for n in _names(_coordinated(doc, ps)):
                 if n not in f.via:
                     f.via.append(n)
-    vs = VIA_SUBJECT.search(text)
+    vs = scans.first(VIA_SUBJECT, s)
     if vs:
         subj = _parties_in(doc, base + max(0, vs.start() - 60), base + vs.start())
         if subj:
@@ -174,13 +204,13 @@ def _fill_parties(doc: Doc, f: Frame, s) -> None:
                 f.via.append(n)
         # the one it was passed to grants ("... passed the request on to Aliyev, who granted")
         after = _parties_in(doc, base + vs.end(), base + min(len(text), vs.end() + 80))
-        if after and re.search(r"\bwho (?:granted|agreed|accepted)", text[vs.end():], I):
+        if after and _WHO_GRANTED.search(text[vs.end():]):
             n = after[0].party
             if n not in f.granted_by:
                 f.granted_by.append(n)
     # request
     for rx in REQUEST:
-        for m in rx.finditer(text):
+        for m in scans.all(rx, s):
             if "poss" in rx.groupindex and m.group("poss"):
                 ps = _parties_in(doc, base + m.start("poss"), base + m.end("poss"))
             elif rx is REQUEST[0] or rx is REQUEST[3]:
@@ -192,11 +222,11 @@ def _fill_parties(doc: Doc, f: Frame, s) -> None:
                 if n not in f.requested_by and n not in f.via:
                     f.requested_by.append(n)
     # grant: the subject of "agreed/granted/accepted", or "agreed by/with X"
-    for m in GRANT.finditer(text):
+    for m in scans.all(GRANT, s):
         before = text[max(0, m.start() - 80) : m.start()]
-        if re.search(r"\b(?:not|never|no)\s+$", before, I):
+        if _NEGATED_BEFORE.search(before):
             continue
-        if re.search(r"\bwho\s+$", before, I):
+        if _WHO_BEFORE.search(before):
             ps = _parties_in(doc, base + max(0, m.start() - 90), base + m.start())
             ps = ps[-1:]
         else:
@@ -217,13 +247,13 @@ def _fill_parties(doc: Doc, f: Frame, s) -> None:
         for n in _names(ps):
             if n not in f.granted_by and n not in f.via:
                 f.granted_by.append(n)
-    for m in GRANT_PASSIVE.finditer(text):
+    for m in scans.all(GRANT_PASSIVE, s):
         for n in _names(_parties_in(doc, base + m.end(), base + min(len(text), m.end() + 40))):
             if n not in f.granted_by:
                 f.granted_by.append(n)
     if f.reason is None:
         for rx in REASON:
-            m = rx.search(text)
+            m = scans.first(rx, s)
             if m:
                 f.reason = m.group("r").strip().rstrip(",").strip()
                 break
@@ -296,6 +326,7 @@ def _subject(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
 def build_deadline_frames(doc: Doc) -> None:
     """Pipeline step: deadline_change triggers -> deadline_change events (merged per change)."""
     frames: list[Frame] = []
+    scans = _Scans()
     dl_triggers = [t for t in doc.triggers if t.type == EventType.DEADLINE_CHANGE][:MAX_FRAMES]
     for trig in dl_triggers:
         si = trig.sentence
@@ -308,7 +339,7 @@ def build_deadline_frames(doc: Doc) -> None:
         prev = [_view(doc, doc.sentences[si - 1], doc.sentences[si - 1].end)] if si > 0 else []
         nxt = [_view(doc, x) for x in doc.sentences[si + 1 : si + 4]]
         for fs in [s] + nxt:
-            _fill_parties(doc, f, fs)
+            _fill_parties(doc, f, fs, scans)
         if not f.granted_by:
             # "Santos said the zones would remain in place until August 1": the speaker decided
             sp = SPEAKER.search(doc.text, s.start, trig.start)

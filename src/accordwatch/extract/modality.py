@@ -126,6 +126,8 @@ class SentenceCues:
     def clause(self, start: int, end: int, *, original: bool = False) -> tuple[int, int]:
         """``clause_bounds`` of the blanked text (or of the original sentence)."""
         text = self.sentence if original else self.text
+        if text == self.sentence:  # nothing was blanked: one list of boundaries serves both
+            original = True
         spans = self._get("orig-bounds" if original else "bounds", lambda: boundaries(text))
         return _bounds_in(spans, len(text), start, end)  # type: ignore[arg-type]
 
