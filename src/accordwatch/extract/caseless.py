@@ -10,6 +10,10 @@ found, so callers get the same match objects as before (groups in the text's
 own case). On non-ASCII text, where Unicode case rules have exceptions ('ſ'
 matches 's', the Kelvin sign matches 'k'), the original pattern runs unchanged.
 
+Before the lower-cased pattern runs, a substring test rejects texts that lack
+every literal a match must contain (``prefilter.required_literals``), when
+there are only a few such literals: that costs less than a regex pass.
+
 Use it for patterns applied to short texts (a sentence, a window): the text is
 lower-cased on each call.
 """
@@ -20,6 +24,9 @@ import re
 import string
 from collections.abc import Callable, Iterator
 
+from .prefilter import required_literals
+
+MAX_LITERALS = 8  # with more required literals, the substring tests cost more than they save
 _NAMED_GROUP = re.compile(r"\(\?P(?:<\w+>|=\w+\))")
 
 
@@ -67,19 +74,36 @@ class Caseless:
         self.groupindex = rx.groupindex
         lowered = _lower_pattern(rx.pattern) if rx.flags & re.IGNORECASE else None
         self._fast = re.compile(lowered, rx.flags & ~re.IGNORECASE) if lowered is not None else None
+        required = required_literals(lowered) if lowered is not None else None
+        self._required = tuple(sorted(required)) if required and len(required) <= MAX_LITERALS else None
+
+    def _may_match(self, low: str) -> bool:
+        """Can the lower-cased text hold a match (does it contain a required literal)?"""
+        if self._required is None:
+            return True
+        for lit in self._required:
+            if lit in low:
+                return True
+        return False
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match | None:
         end = len(text) if endpos is None else endpos
         if self._fast is None or not text.isascii():
             return self.rx.search(text, pos, end)
-        m = self._fast.search(text.lower(), pos, end)
+        low = text.lower()
+        if not self._may_match(low):
+            return None
+        m = self._fast.search(low, pos, end)
         return None if m is None else self.rx.match(text, m.start(), end)
 
     def match(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match | None:
         end = len(text) if endpos is None else endpos
         if self._fast is None or not text.isascii():
             return self.rx.match(text, pos, end)
-        m = self._fast.match(text.lower(), pos, end)
+        low = text.lower()
+        if not self._may_match(low):
+            return None
+        m = self._fast.match(low, pos, end)
         return None if m is None else self.rx.match(text, pos, end)
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match]:
@@ -87,11 +111,14 @@ class Caseless:
         if self._fast is None or not text.isascii():
             yield from self.rx.finditer(text, pos, end)
             return
-        for m in self._fast.finditer(text.lower(), pos, end):
+        low = text.lower()
+        if not self._may_match(low):
+            return
+        for m in self._fast.finditer(low, pos, end):
             yield self.rx.match(text, m.start(), end)  # type: ignore[misc]
 
     def sub(self, repl: str | Callable[[re.Match], str], text: str, count: int = 0) -> str:
-        if self._fast is not None and text.isascii() and self._fast.search(text.lower()) is None:
+        if self._fast is not None and text.isascii() and not (self._may_match(text.lower()) and self._fast.search(text.lower())):
             return text  # nothing to replace
         return self.rx.sub(repl, text, count)
 
