@@ -87,12 +87,17 @@ class Caseless:
         return False
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match | None:
+        # the hottest call of the extractor: _may_match is inlined
         end = len(text) if endpos is None else endpos
         if self._fast is None or not text.isascii():
             return self.rx.search(text, pos, end)
         low = text.lower()
-        if not self._may_match(low):
-            return None
+        if self._required is not None:
+            for lit in self._required:
+                if lit in low:
+                    break
+            else:
+                return None
         m = self._fast.search(low, pos, end)
         return None if m is None else self.rx.match(text, m.start(), end)
 

@@ -68,13 +68,12 @@ class Doc:
         """Items of ``kind`` ("places", "timexes", "parties") inside [lo, hi), found by
         bisection so that per-trigger lookups stay logarithmic on huge inputs."""
         items = getattr(self, kind)
-        key = (kind, id(items), len(items))
         cached = self._index.get(kind)
-        if cached is None or cached[0] != key:
+        if cached is None or cached[0] is not items or cached[1] != len(items):
             items.sort(key=lambda x: x.start)
-            cached = (key, [x.start for x in items])
+            cached = (items, len(items), [x.start for x in items])
             self._index[kind] = cached
-        starts = cached[1]
+        starts = cached[2]
         i = bisect.bisect_left(starts, lo)
         j = bisect.bisect_left(starts, hi)
         return [x for x in items[i:j] if x.end <= hi]
