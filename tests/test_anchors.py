@@ -95,3 +95,13 @@ def test_places_respect_pos_and_endpos() -> None:
                 want = [m.span() for m in rx.finditer(src, pos, end)]
                 got = [m.span() for m in ap.finditer(i, src, where[i], pos, end)]
                 assert got == want
+
+
+def test_timex_moved_is_replace() -> None:
+    import dataclasses
+    import datetime as dt
+
+    for t in D.tag("Troops left on Friday, November 20, at 4 p.m., within 60 days of the agreement.", dt.date(2020, 11, 20)):
+        assert t.moved(7) == dataclasses.replace(t, start=t.start + 7, end=t.end + 7)
+    assert [f.name for f in dataclasses.fields(D.Timex)] == [
+        "start", "end", "text", "type", "value", "date", "precision", "signal", "mod", "duration_days", "anchor"]

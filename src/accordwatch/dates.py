@@ -44,6 +44,12 @@ class Timex:
     duration_days: int | None = None
     anchor: str | None = None
 
+    def moved(self, offset: int) -> "Timex":
+        """This timex with its offsets moved by ``offset``: ``dataclasses.replace``
+        does the same several times slower (it runs for every timex of a report)."""
+        return Timex(self.start + offset, self.end + offset, self.text, self.type, self.value, self.date,
+                     self.precision, self.signal, self.mod, self.duration_days, self.anchor)
+
 
 MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable
 
 from ..errors import ExtractionError
 from ..model import Event, EventType, Modality
+from .caseless import caseless
 from .doc import Doc
 
 EXTRACTOR_VERSION = "2"
@@ -49,7 +50,7 @@ def step_dates(doc: Doc) -> None:
     spans = [(s.start, s.end) for s in doc.sentences]
     for s, found in zip(doc.sentences, tag_spans(doc.text, doc.anchor, spans)):
         for t in found:
-            t = replace(t, start=t.start + s.start, end=t.end + s.start)
+            t = t.moved(s.start)
             if t.end <= doc.dateline_end:
                 continue
             if _NAME_DATE.match(doc.text[t.end : t.end + 40]):
@@ -101,7 +102,7 @@ def step_places(doc: Doc) -> None:
 
 _TERRITORY = re.compile(r"\s+(?:territory|soil)\b", re.IGNORECASE)
 _LOCATIVE_BEFORE = re.compile(r"\b(?:in|into|to|from|near|at|inside|outside|around|toward|towards|via|through|between|and)\s+$", re.IGNORECASE)
-_NAME_DATE = re.compile(r"^\s*(?:\w+\s+){0,1}(?:ceasefire\s+|peace\s+|trilateral\s+)?(?:statement|agreement|deal|accord|truce|ceasefire|declaration|memorandum)\b", re.IGNORECASE)
+_NAME_DATE = caseless(r"^\s*(?:\w+\s+){0,1}(?:ceasefire\s+|peace\s+|trilateral\s+)?(?:statement|agreement|deal|accord|truce|ceasefire|declaration|memorandum)\b")
 
 
 def step_parties(doc: Doc) -> None:
