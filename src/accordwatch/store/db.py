@@ -985,8 +985,10 @@ class Store:
         with self._tx() as s:
             c = s.connection()
             if self.dialect == "postgresql":
-                # Small index-driven statements: starting a parallel worker costs more than it saves.
-                c.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+                # One snapshot for the four statements (as SQLite's read transaction has), and
+                # no parallel workers: starting one costs more than these small index scans.
+                c.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
+                                  "SET LOCAL max_parallel_workers_per_gather = 0")
             for pid, total, n_shown, shown_proposed, n_proposed, stories, denied, fulfils, partly in c.execute(q.aggregate, params).all():
                 out[pid] = model.EvidenceDigest(
                     pid,
@@ -1010,7 +1012,7 @@ class Store:
             for pid, day, count in c.execute(q.breaches, params).all():
                 out[pid].breaches_per_day[_as_date(day)] = count
             views: list[model.EvidenceView] = []
-            if self.dialect == "postgresql":
+            if plan and self.dialect == "postgresql":
                 stmt = _rows_shown_statement_pg(reviewed_only, known_at is not None, limit)
                 firsts_plan = [(pid, "fulfils" if kind == "fulfils" else "partly_fulfils", day)
                                for kind, pid, day in plan if kind in ("fulfils", "partly")]
@@ -1742,7 +1744,7 @@ def _first_on(rows: list[model.EvidenceView], relation: model.Relation, day: dt.
     """The first of ``rows`` (sorted by published, id) with ``relation`` that happened on ``day``."""
     if day is None:
         return None
-    return next(e for e in rows if e.relation == relation and (e.event.date or e.report_published) == day)
+    return next((e for e in rows if e.relation == relation and (e.event.date or e.report_published) == day), None)
 
 
 def _evidence_select() -> Any:
