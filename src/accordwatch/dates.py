@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable
 
+from .extract.anchors import AnchoredPatterns, key_text
 from .extract.caseless import caseless
 
 __all__ = ["Timex", "add_duration", "parse_number", "tag", "tense_of"]
@@ -392,8 +393,6 @@ def _anchored():
     the folded text)."""
     global _ANCHORED
     if _ANCHORED is None:
-        from .extract.anchors import AnchoredPatterns
-
         _ANCHORED = AnchoredPatterns([re.compile(rx.pattern) if rx.flags & I else rx for _kind, rx in _PATTERNS])
     return _ANCHORED
 
@@ -417,8 +416,6 @@ def finditer_bounded(rx: re.Pattern, text: str, lead_boundary: bool, pos: int = 
 
 
 def _cands(text: str, folded: str | None = None) -> list[_Cand]:
-    from .extract.anchors import key_text
-
     out: list[_Cand] = []
     low = folded if folded is not None else fold_case(text)
     anchored = _anchored()
@@ -426,6 +423,8 @@ def _cands(text: str, folded: str | None = None) -> list[_Cand]:
     for i, (kind, orig, rx, lead) in enumerate(_FAST_PATTERNS):
         source = low if rx is not orig else text
         if where[i] is not None:
+            if not where[i]:
+                continue  # none of its first words occurs: no match
             found = anchored.finditer(i, source, where[i])
         else:
             req = _REQUIRED[kind]

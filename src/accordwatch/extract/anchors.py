@@ -248,6 +248,8 @@ class AnchoredPatterns:
         for p in where:
             if p < pos:
                 continue
+            if p >= end:
+                return
             m = match(text, p, end)
             if m is not None:
                 yield m

@@ -14,6 +14,7 @@ from . import arguments as A
 from .caseless import caseless
 from .doc import Doc, Trigger
 from .modality import SentenceCues, modality
+from .triggers import find_triggers_in
 
 TERMS_INTRO = caseless(r"\b(?:terms|provisions|points|clauses) (?:of the (?:agreement|deal|statement) )?(?:include|are|say|provide)\b|:\s*$", re.IGNORECASE)
 SUBJECT_PARTY_WINDOW = 90
@@ -422,8 +423,6 @@ def build_events(doc: Doc) -> None:
 
 
 def find_triggers_step(doc: Doc) -> None:
-    from .triggers import find_triggers_in
-
     idx = [i for i, s in enumerate(doc.sentences) if s.end > doc.dateline_end]
     spans = [(doc.sentences[i].start, doc.sentences[i].end) for i in idx]
     for i, cands in zip(idx, find_triggers_in(doc.text, spans)):

@@ -15,6 +15,7 @@ from importlib import resources
 import yaml
 
 from ..model import EventType
+from .anchors import AnchoredPatterns, key_text
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,6 @@ def load_rules() -> tuple[TriggerRule, ...]:
 def anchored_rules():
     """The rules' patterns (case-sensitive, for the folded text) as an
     ``AnchoredPatterns`` set: each is tried only where its first words occur."""
-    from .anchors import AnchoredPatterns
-
     return AnchoredPatterns([r.fast if not r.lead_boundary else re.compile(r.pattern.pattern) for r in load_rules()])
 
 
@@ -132,7 +131,6 @@ def find_triggers_in(text: str, spans: list[tuple[int, int]]) -> list[list[Candi
     if not spans:
         return found
     from ..dates import finditer_bounded, fold_case
-    from .anchors import key_text
 
     lo_all, hi_all = spans[0][0], spans[-1][1]
     low = fold_case(text)
@@ -141,6 +139,8 @@ def find_triggers_in(text: str, spans: list[tuple[int, int]]) -> list[list[Candi
     where = anchored.places(key_text(low), lo_all, hi_all)
     for ri, rule in enumerate(load_rules()):
         if where[ri] is not None:
+            if not where[ri]:
+                continue  # none of its first words occurs: the rule cannot fire
             matches = anchored.finditer(ri, low, where[ri], lo_all, hi_all)
         else:
             if region is None:
