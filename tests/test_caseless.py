@@ -52,6 +52,7 @@ def _same(c: Caseless, text: str) -> None:
     got = c.search(text)
     assert (want and (want.span(), want.groups())) == (got and (got.span(), got.groups())), (rx.pattern[:60], text[:120])
     assert [m.span() for m in c.finditer(text)] == [m.span() for m in rx.finditer(text)]
+    assert [(m.span(), m.group(0).lower()) for m in c.finditer_lower(text)] == [(m.span(), m.group(0).lower()) for m in rx.finditer(text)]
     for pos in (0, 3, len(text) // 2):
         w, g = rx.match(text, pos), c.match(text, pos)
         assert (w and w.span()) == (g and g.span())

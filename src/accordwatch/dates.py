@@ -179,10 +179,11 @@ _PASSIVE_BEFORE = caseless(r"\b(?:be|been|being|to)\s+$", I)
 
 
 def _iter_cues(rx: re.Pattern, window: str):
+    # only offsets and lower-cased words are read: finditer_lower suffices
     if rx is _FUTURE:
-        yield from rx.finditer(window)
+        yield from rx.finditer_lower(window)
         return
-    for m in rx.finditer(window):
+    for m in rx.finditer_lower(window):
         w = m.group(0).lower()
         if w in _NOT_PAST:
             continue

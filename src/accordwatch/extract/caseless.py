@@ -122,6 +122,19 @@ class Caseless:
         for m in self._fast.finditer(low, pos, end):
             yield self.rx.match(text, m.start(), end)  # type: ignore[misc]
 
+    def finditer_lower(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match]:
+        """Like ``finditer``, but on ASCII text the matches are those found in the
+        lower-cased text: the same spans, group texts lower-cased. For callers that
+        read only offsets (or lower-case the matched text anyway); it saves matching
+        every hit again with the case-insensitive pattern."""
+        end = len(text) if endpos is None else endpos
+        if self._fast is None or not text.isascii():
+            return self.rx.finditer(text, pos, end)
+        low = text.lower()
+        if not self._may_match(low):
+            return iter(())
+        return self._fast.finditer(low, pos, end)
+
     def sub(self, repl: str | Callable[[re.Match], str], text: str, count: int = 0) -> str:
         if self._fast is not None and text.isascii() and not (self._may_match(text.lower()) and self._fast.search(text.lower())):
             return text  # nothing to replace

@@ -163,10 +163,11 @@ class _Scans:
         self._found: dict[tuple[int, int, int], list[re.Match]] = {}
 
     def all(self, rx, s) -> list[re.Match]:
-        """``list(rx.finditer(s.text))``, computed once per sentence (view) and pattern."""
+        """``list(rx.finditer(s.text))``, computed once per sentence (view) and pattern.
+        The matches are read for offsets and lower-cased words only (``finditer_lower``)."""
         key = (id(rx), s.start, s.end)
         if key not in self._found:
-            self._found[key] = list(rx.finditer(s.text))
+            self._found[key] = list(rx.finditer_lower(s.text))
         return self._found[key]
 
     def first(self, rx, s) -> re.Match | None:

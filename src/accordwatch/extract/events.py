@@ -42,6 +42,11 @@ def _party_names(parties: list) -> list[str]:
     return out
 
 
+_BY_BEFORE = caseless(r"\bby\s+(?:the\s+)?(?:\w+\s+){0,2}$")
+_TO_BEFORE = caseless(r"\b(?:to|back to)\s+(?:the\s+)?$")
+_COORDINATION = re.compile(r"\s*(?:,|and|,\s*and|&)\s*")
+
+
 def _agent(doc: Doc, sent, lo: int, hi: int, trig_start: int, trig_end: int) -> tuple[str | None, str | None]:
     """Agent: parties before the trigger in the clause (or sentence); passive 'by X' after it.
     Recipient: 'to X' after the trigger."""
@@ -53,7 +58,7 @@ def _agent(doc: Doc, sent, lo: int, hi: int, trig_start: int, trig_end: int) -> 
     after = doc.within("parties", t1, abs_hi)
     agent = None
     recipient = None
-    by = [p for p in after if re.search(r"\bby\s+(?:the\s+)?(?:\w+\s+){0,2}$", doc.text[max(t1, p.start - 30) : p.start], re.IGNORECASE)]
+    by = [p for p in after if _BY_BEFORE.search(doc.text[max(t1, p.start - 30) : p.start])]
     if by:
         agent = ", ".join(_party_names(by))
     elif before:
@@ -62,12 +67,12 @@ def _agent(doc: Doc, sent, lo: int, hi: int, trig_start: int, trig_end: int) -> 
         group = [last]
         for p in reversed(before[:-1]):
             gap = doc.text[p.end : group[0].start]
-            if re.fullmatch(r"\s*(?:,|and|,\s*and|&)\s*", gap):
+            if _COORDINATION.fullmatch(gap):
                 group.insert(0, p)
             else:
                 break
         agent = ", ".join(_party_names(group))
-    to = [p for p in after if re.search(r"\b(?:to|back to)\s+(?:the\s+)?$", doc.text[max(t1, p.start - 12) : p.start], re.IGNORECASE)]
+    to = [p for p in after if _TO_BEFORE.search(doc.text[max(t1, p.start - 12) : p.start])]
     if to:
         recipient = to[0].party
     return agent, recipient

@@ -90,7 +90,7 @@ def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 
 def boundaries(text: str) -> list[tuple[int, int]]:
     """The clause boundaries of ``text`` (spans, in order)."""
-    return [m.span() for m in _BOUNDARY.finditer(text)]
+    return [m.span() for m in _BOUNDARY.finditer_lower(text)]
 
 
 def _bounds_in(spans: list[tuple[int, int]], n: int, start: int, end: int) -> tuple[int, int]:
