@@ -8,7 +8,7 @@ time, so memory stays flat however many reports come in.
 
     >>> with cluster_client(workers=2) as client:
     ...     for item, result in extract_many(items, client, agreements):
-    ...         ...  # result: (events, links, (num_perm, MinHash)), an Exception, or None
+    ...         ...  # result: (events, links, (num_perm, signature bytes)), an Exception, or None
 """
 
 from __future__ import annotations
@@ -20,18 +20,23 @@ from typing import Any
 
 from .errors import AccordWatchError
 
-DEFAULT_CHUNK = 16
+# Reports per task: large enough that the scheduler's cost per task (~1 ms)
+# is small against the work, small enough to keep every worker busy.
+DEFAULT_CHUNK = 64
 
 
-def extract_one(text: str, published: Any, agreements: list) -> tuple[list, list, tuple[int, Any]]:
-    """Events, evidence links and the MinHash signature (``(num_perm, MinHash)``)
-    of one report: the pure part of an ingest, what every worker runs."""
+def extract_one(text: str, published: Any, agreements: list) -> tuple[list, list, tuple[int, bytes | None]]:
+    """Events, evidence links and the MinHash signature (``(num_perm, bytes)``,
+    see :func:`accordwatch.neardup.to_bytes`) of one report: the pure part of
+    an ingest, what every worker runs. The signature travels as 512 bytes, not
+    as a MinHash object (which pickles its permutation tables too)."""
     from .extract import extract_events
     from .link import link_events
-    from .neardup import NUM_PERM, minhash
+    from .neardup import NUM_PERM, minhash, to_bytes
 
     events = extract_events(text, published)
-    return events, list(link_events(events, published, agreements)), (NUM_PERM, minhash(text, NUM_PERM))
+    m = minhash(text, NUM_PERM)
+    return events, list(link_events(events, published, agreements)), (NUM_PERM, to_bytes(m) if m is not None else None)
 
 
 def _extract_chunk(texts: list[tuple[str, Any]], agreements: list) -> list[Any]:
@@ -92,14 +97,16 @@ def extract_many(
     agreements: list,
     chunk_size: int = DEFAULT_CHUNK,
     max_in_flight: int | None = None,
-    skip: Callable[[Any], bool] | None = None,
+    skip: Callable[[list[Any]], list[bool]] | None = None,
 ) -> Iterator[tuple[Any, Any]]:
     """``(item, result)`` for every item, in input order.
 
-    ``result`` is ``(events, links, (num_perm, MinHash))`` (see
+    ``result`` is ``(events, links, (num_perm, signature bytes))`` (see
     :func:`extract_one`), the exception extraction raised, or
-    ``None`` when the item was not sent (it carries an error, or ``skip(item)``
+    ``None`` when the item was not sent (it carries an error, or ``skip(chunk)``
     said its events are already stored: the writer decides what to do).
+    ``skip`` gets the items of a chunk that would be sent and answers one
+    bool per item (one database query per chunk, not per report).
     Items are sent in chunks of ``chunk_size``; at most ``max_in_flight``
     chunks (default: 2 per worker thread, at least 4) are on the cluster at once.
     """
@@ -136,12 +143,11 @@ def extract_many(
     yield from drain(0)
 
 
-def _submit(client: Any, chunk: list[Any], ags: Any, skip: Callable[[Any], bool] | None) -> tuple[list[Any], list[int], Any]:
-    sent = [
-        pos
-        for pos, item in enumerate(chunk)
-        if getattr(item, "error", None) is None and item.text is not None and not (skip and skip(item))
-    ]
+def _submit(client: Any, chunk: list[Any], ags: Any, skip: Callable[[list[Any]], list[bool]] | None) -> tuple[list[Any], list[int], Any]:
+    sent = [pos for pos, item in enumerate(chunk) if getattr(item, "error", None) is None and item.text is not None]
+    if skip is not None and sent:
+        skipped = skip([chunk[pos] for pos in sent])
+        sent = [pos for pos, drop in zip(sent, skipped) if not drop]
     if not sent:
         return chunk, sent, None
     payload = [(chunk[pos].text, chunk[pos].published) for pos in sent]

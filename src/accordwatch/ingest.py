@@ -26,7 +26,7 @@ from typing import BinaryIO, Callable, Iterable, Iterator
 
 from .errors import InputError
 from .model import Agreement, Report
-from .neardup import NUM_PERM, THRESHOLD, WINDOW_DAYS, NearDupIndex, minhash, to_bytes
+from .neardup import NUM_PERM, THRESHOLD, WINDOW_DAYS, NearDupIndex, from_bytes, minhash, to_bytes
 from .sources import (  # noqa: F401 - re-exported: the public names of ingest
     HTML_SUFFIXES,
     JSONL_SUFFIXES,
@@ -167,7 +167,7 @@ class Ingestor:
 
     def add(self, item: Item, extracted: object = None) -> None:
         """Take one item; ``extracted`` is what :mod:`accordwatch.distributed`
-        computed for it elsewhere: ``(events, links, (num_perm, MinHash))`` or
+        computed for it elsewhere: ``(events, links, (num_perm, signature bytes))`` or
         the exception raised."""
         s = self.summary
         s.seen += 1
@@ -212,7 +212,7 @@ class Ingestor:
                 if digest in known or digest in in_batch:
                     bundles.append(ReportBundle(report, None, EXTRACTOR_VERSION))
                     continue
-                sig = None  # (num_perm, MinHash) computed by a Dask worker
+                sig = None  # (num_perm, signature bytes) computed by a Dask worker
                 try:
                     pre = ready.get(id(item))
                     if isinstance(pre, BaseException):
@@ -227,7 +227,10 @@ class Ingestor:
                                      f"{item.origin}: extraction failed ({type(exc).__name__}: {exc}); "
                                      "report this as a bug with the quarantined text", item.text.encode("utf-8", "replace"))
                     continue
-                m = sig[1] if sig is not None and sig[0] == self.num_perm else minhash(item.text, self.num_perm)
+                if sig is not None and sig[0] == self.num_perm:
+                    m = from_bytes(sig[1], self.num_perm) if sig[1] is not None else None
+                else:
+                    m = minhash(item.text, self.num_perm)
                 match = self.index.best(m)
                 self.index.add(digest, m, item.published)
                 in_batch.add(digest)
@@ -326,12 +329,14 @@ def extracted_items(store, items: Iterable[Item], agreements: list[Agreement], c
 
     sent: set[str] = set()
 
-    def skip(item: Item) -> bool:
-        digest = content_hash(item.text or "")
-        if digest in sent:
-            return True
-        sent.add(digest)
-        return bool(store.known_hashes([digest]))
+    def skip(chunk: list[Item]) -> list[bool]:
+        digests = [content_hash(item.text or "") for item in chunk]
+        known = store.known_hashes([d for d in set(digests) if d not in sent])
+        out = []
+        for digest in digests:
+            out.append(digest in sent or digest in known)
+            sent.add(digest)
+        return out
 
     yield from extract_many(items, client, agreements, skip=skip)
 

@@ -537,86 +537,136 @@ class Store:
         for _ in range(_RETRIES):
             try:
                 with self._tx(write=True) as s:
-                    return [self._add_bundle(s, b) for b in bundles]
+                    return self._add_bundles(s, bundles)
             except IntegrityError:
                 continue  # a concurrent writer stored one of them first: do the batch again
         raise StoreError(f"database {self.url}: could not store {len(bundles)} reports (too many concurrent writers)")
 
-    def _add_bundle(self, s: Session, b: ReportBundle) -> BundleResult:
-        # Core statements on the session's connection: same transaction, no ORM overhead.
+    def _add_bundles(self, s: Session, bundles: Sequence[ReportBundle]) -> list[BundleResult]:
+        """The writes of :meth:`add_report_bundles`, a statement per table for the
+        whole batch (not per report): the same rows, ids and stories as storing
+        the bundles one after the other, at a fraction of the statements."""
         conn = s.connection()
-        reports = ReportRow.__table__
-        report = b.report
-        digest = content_hash(report.text)
-        path, url = report.path or "", report.url or ""
-        row = conn.execute(
-            select(reports.c.id, reports.c.path, reports.c.url, reports.c.story_id).where(reports.c.content_hash == digest)
-        ).first()
-        if row is not None:
-            if (row.path or "", row.url or "") != (path, url):
-                copies = ReportCopyRow.__table__
-                seen = conn.execute(
-                    select(copies.c.id).where(copies.c.report_id == row.id, copies.c.path == path, copies.c.url == url)
-                ).first()
-                if seen is None:
-                    conn.execute(insert(copies).values(report_id=row.id, source=report.source, url=url,
-                                                       title=report.title, path=path, seen_at=utcnow()))
-            n_ev = n_link = 0
-            if b.events and not self._event_ids(s, row.id, b.extractor_version):
-                n_ev, n_link = self._add_events_links(s, row.id, b)  # stored by an older, interrupted ingest
-            return BundleResult(row.id, False, n_ev, n_link, row.story_id, digest)
-        story = None
-        if b.similar_to is not None and b.similar_to != digest:
-            other = conn.execute(
-                select(reports.c.id, reports.c.story_id).where(reports.c.content_hash == b.similar_to)
-            ).first()
-            if other is not None:
-                story = other.story_id if other.story_id is not None else other.id
-        new_id = conn.execute(
-            insert(reports)
-            .values(**_report_values(report, digest), story_id=story)
-            .returning(reports.c.id)
-        ).scalar_one()
-        if story is None:
-            story = new_id
-            conn.execute(update(reports).where(reports.c.id == new_id).values(story_id=new_id))
-        if b.signature is not None:
-            conn.execute(insert(ReportSignatureRow.__table__).values(
-                report_id=new_id, num_perm=b.num_perm or len(b.signature) // 4, signature=b.signature))
-        n_ev, n_link = self._add_events_links(s, new_id, b)
-        return BundleResult(new_id, True, n_ev, n_link, story, digest)
-
-    @staticmethod
-    def _add_events_links(s: Session, report_id: int, b: ReportBundle) -> tuple[int, int]:
-        if not b.events:
-            return 0, 0
-        conn = s.connection()
-        events = EventRow.__table__
-        rows = [_event_values(report_id, seq, e, b.extractor_version) for seq, e in enumerate(b.events)]
-        ids = list(conn.execute(insert(events).returning(events.c.id, sort_by_parameter_order=True), rows).scalars())
-        seen: set[tuple[int, str, str]] = set()
-        evidence = []
-        now = utcnow()
-        for link in b.links:
-            rel = model.Relation(link.relation).value
-            key = (ids[link.event_index], link.provision_id, rel)
-            if key in seen:
-                continue
-            seen.add(key)
-            evidence.append(
-                dict(
-                    event_id=key[0],
-                    agreement_id=link.agreement_id,
-                    provision_id=link.provision_id,
-                    relation=rel,
-                    state=model.ReviewState.PROPOSED.value,
-                    version=1,
-                    created_at=now,
-                )
+        reports, copies, events = ReportRow.__table__, ReportCopyRow.__table__, EventRow.__table__
+        digests = [content_hash(b.report.text) for b in bundles]
+        # What is already stored: the batch's own texts and the earlier reports they resemble.
+        wanted = set(digests) | {b.similar_to for b in bundles if b.similar_to is not None}
+        stored: dict[str, Any] = {}
+        for chunk in _chunks(sorted(wanted), 500):
+            for r in conn.execute(
+                select(reports.c.id, reports.c.path, reports.c.url, reports.c.story_id, reports.c.content_hash)
+                .where(reports.c.content_hash.in_(chunk))
+            ):
+                stored[r.content_hash] = r
+        old_ids = [stored[d].id for d in set(digests) if d in stored]
+        seen_copies: set[tuple[int, str, str]] = set()
+        with_events: set[int] = set()
+        for chunk in _chunks(old_ids, 500):
+            seen_copies.update(
+                (r.report_id, r.path or "", r.url or "")
+                for r in conn.execute(select(copies.c.report_id, copies.c.path, copies.c.url).where(copies.c.report_id.in_(chunk)))
             )
-        if evidence:
-            conn.execute(insert(EvidenceRow.__table__), evidence)
-        return len(ids), len(evidence)
+            # Per extractor version, as _event_ids: events stored by an older, interrupted ingest.
+            for v in {b.extractor_version for b in bundles}:
+                with_events.update(
+                    (r, v) for r in conn.execute(  # type: ignore[misc]
+                        select(events.c.report_id).distinct().where(events.c.report_id.in_(chunk), events.c.extractor_version == v)
+                    ).scalars()
+                )
+
+        # 1. New reports, in batch order; a text seen earlier in the batch is a copy of it.
+        plan: list[tuple[str, Any]] = []  # ("new", index into new_rows) or ("old", (id, path, url, story))
+        new_rows: list[dict[str, Any]] = []
+        first_new: dict[str, int] = {}
+        creator: list[int] = []  # new report -> position of its bundle
+        for b, digest in zip(bundles, digests):
+            if digest in stored:
+                r = stored[digest]
+                plan.append(("old", (r.id, r.path or "", r.url or "", r.story_id)))
+            elif digest in first_new:
+                plan.append(("dup", first_new[digest]))
+            else:
+                first_new[digest] = len(new_rows)
+                plan.append(("new", len(new_rows)))
+                creator.append(len(plan) - 1)
+                new_rows.append(_report_values(b.report, digest))
+        new_ids: list[int] = []
+        if new_rows:
+            new_ids = list(conn.execute(insert(reports).returning(reports.c.id, sort_by_parameter_order=True), new_rows).scalars())
+        # 2. Stories: the story of the earlier similar report (stored before or earlier in the batch), else its own id.
+        story_of: dict[str, int] = {d: (r.story_id if r.story_id is not None else r.id) for d, r in stored.items()}
+        for (kind, k), b, digest in zip(plan, bundles, digests):
+            if kind == "new":
+                similar = b.similar_to if b.similar_to != digest else None
+                story_of[digest] = story_of.get(similar, new_ids[k]) if similar is not None else new_ids[k]
+        if new_rows:
+            conn.execute(
+                update(reports).where(reports.c.id == bindparam("rid")).values(story_id=bindparam("sid"))
+                .execution_options(synchronize_session=False),
+                [{"rid": new_ids[first_new[d]], "sid": story_of[d]} for d in first_new],
+            )
+            sigs = [
+                {"report_id": new_ids[k], "num_perm": b.num_perm or len(b.signature) // 4, "signature": b.signature}
+                for (kind, k), b in zip(plan, bundles) if kind == "new" and b.signature is not None
+            ]
+            if sigs:
+                conn.execute(insert(ReportSignatureRow.__table__), sigs)
+        # 3. Copies of texts already stored (not twice for the same path and url).
+        copy_rows = []
+        now = utcnow()
+        for (kind, k), b, digest in zip(plan, bundles, digests):
+            if kind == "new":
+                continue
+            if kind == "old":
+                rid, rpath, rurl = k[0], k[1], k[2]
+            else:
+                first = bundles[creator[k]].report
+                rid, rpath, rurl = new_ids[k], first.path or "", first.url or ""
+            path, url = b.report.path or "", b.report.url or ""
+            if (rpath, rurl) != (path, url) and (rid, path, url) not in seen_copies:
+                seen_copies.add((rid, path, url))
+                copy_rows.append(dict(report_id=rid, source=b.report.source, url=url, title=b.report.title, path=path, seen_at=now))
+        if copy_rows:
+            conn.execute(insert(copies), copy_rows)
+        # 4. Events and evidence: of every new report, and of a stored one that has none of this extractor version.
+        owners: list[tuple[int, int]] = []  # (bundle index, report id) whose events are written
+        for i, ((kind, k), b) in enumerate(zip(plan, bundles)):
+            rid = k[0] if kind == "old" else new_ids[k]
+            if not b.events or (rid, b.extractor_version) in with_events:
+                continue
+            with_events.add((rid, b.extractor_version))
+            owners.append((i, rid))
+        event_rows = [_event_values(rid, seq, e, bundles[i].extractor_version) for i, rid in owners for seq, e in enumerate(bundles[i].events or ())]
+        event_ids = list(conn.execute(insert(events).returning(events.c.id, sort_by_parameter_order=True), event_rows).scalars()) if event_rows else []
+        counts: dict[int, tuple[int, int]] = {}
+        evidence_rows = []
+        pos = 0
+        for i, rid in owners:
+            b = bundles[i]
+            ids = event_ids[pos : pos + len(b.events or ())]
+            pos += len(ids)
+            keys: set[tuple[int, str, str]] = set()
+            for link in b.links:
+                rel = model.Relation(link.relation).value
+                key = (ids[link.event_index], link.provision_id, rel)
+                if key in keys:
+                    continue
+                keys.add(key)
+                evidence_rows.append(dict(event_id=key[0], agreement_id=link.agreement_id, provision_id=link.provision_id,
+                                          relation=rel, state=model.ReviewState.PROPOSED.value, version=1, created_at=now))
+            counts[i] = (len(ids), len(keys))
+        if evidence_rows:
+            conn.execute(insert(EvidenceRow.__table__), evidence_rows)
+        out = []
+        for i, ((kind, k), digest) in enumerate(zip(plan, digests)):
+            n_ev, n_link = counts.get(i, (0, 0))
+            if kind == "new":
+                out.append(BundleResult(new_ids[k], True, n_ev, n_link, story_of[digest], digest))
+            elif kind == "dup":
+                out.append(BundleResult(new_ids[k], False, n_ev, n_link, story_of[digest], digest))
+            else:
+                out.append(BundleResult(k[0], False, n_ev, n_link, k[3], digest))
+        return out
 
     # -- near-duplicate signatures and stories
 
@@ -972,7 +1022,8 @@ class Store:
            earliest fulfilments of each provision only (found by a UNION ALL of
            small index ranges);
         4. every counted ``reschedules`` row with the event fields the deadline
-           history needs (the full history is always shown).
+           history needs (the full history is always shown; these views carry
+           no report title).
 
         Python receives a few rows per provision plus the deadline moves,
         however many evidence rows there are.
@@ -1029,13 +1080,14 @@ class Store:
                 stmt = _rows_shown_statement(tuple(kind for kind, _, _ in chunk), reviewed_only, known_at is not None, limit)
                 views.extend(_view_from_values(values) for values in c.execute(stmt, p).tuples().all())
             resched, event_types, modalities = model.Relation.RESCHEDULES, _EVENT_TYPES, _MODALITIES
+            # What the deadline history reads of a move (not its report's title: one look-up less per move).
             for (eid, pid, state, pub, story, report_id, typ, modality, date, old, new, req, granted, via, reason,
-                 sentence, title) in c.execute(q.moves, params).tuples().all():
+                 sentence) in c.execute(q.moves, params).tuples().all():
                 out[pid].reschedules.append(model.EvidenceView(
                     eid, pid, resched, _STATES[state],
                     model.Event(type=event_types[typ], modality=modalities[modality], date=date, old_date=old, new_date=new,
                                 requested_by=req, granted_by=granted, via=via, reason=reason, sentence=sentence),
-                    report_id, pub, title, story_id=story))
+                    report_id, pub, story_id=story))
         # Which of the rows read in full is which: all of them count; the earliest
         # fulfilment is the first, by (published, id), of its day, and the shown
         # rows are the ``limit`` most recent of those that may be shown (every row
@@ -1364,6 +1416,11 @@ class _Changed(Exception):
     """The evidence changed between reading and writing it (internal retry signal)."""
 
 
+def _chunks(items: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
 def _report_values(report: model.Report, digest: str) -> dict[str, Any]:
     """The columns of a new ``reports`` row (one place for both insert paths)."""
     return {
@@ -1664,8 +1721,6 @@ def _status_statements(reviewed_only: bool, with_known_at: bool) -> _StatusState
             v.id, v.provision_id, v.state, v.report_published, v.story_id, v.report_id,
             EventRow.type, EventRow.modality, EventRow.date, EventRow.old_date, EventRow.new_date,
             EventRow.requested_by, EventRow.granted_by, EventRow.via, EventRow.reason, EventRow.sentence,
-            # a look-up per move, not a join: PostgreSQL would hash the whole reports table
-            select(ReportRow.title).where(ReportRow.id == v.report_id).scalar_subquery(),
         )
         .join(EventRow, EventRow.id == v.event_id)
         .where(*counted, v.relation == "reschedules")
