@@ -34,3 +34,15 @@ def test_never_breaks_on_odd_input(text):
 
 def test_us_abbreviation_does_not_split():
     assert len(split_sentences("U.S. troops left on Monday.")) == 1
+
+
+def test_boundaries_are_finditer() -> None:
+    import random
+
+    from accordwatch.extract.sentences import _BOUNDARY, _boundaries
+
+    rng = random.Random(3)
+    pieces = ["Nov.", "U.S.", " ", "  ", "\n", "\n\n", "\n- ", "\n• ", "?", "!", "...", "”", ")", "A", "b", "1", "“Q", "–"]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        assert [m.span() for m in _boundaries(text)] == [m.span() for m in _BOUNDARY.finditer(text)], text

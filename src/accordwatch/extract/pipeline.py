@@ -23,6 +23,7 @@ from .doc import Doc
 from .events import build_events, find_triggers_step
 from .merge import merge_step
 from .parties import find_parties
+from .prefilter import required_literals
 from .sentences import split_sentences
 
 EXTRACTOR_VERSION = "2"
@@ -65,6 +66,7 @@ def step_dates(doc: Doc) -> None:
 
 
 _COMPASS = re.compile(r"\b(?:[Tt]he|in the|of the|from the)\s+(?P<dir>south|north|east|west)(?:ern part)?\b(?!\s+(?:of\s+(?!the country)|[A-Z]))")
+_COMPASS_WORDS = tuple(sorted(required_literals(_COMPASS) or ("",)))  # a match contains one of these
 _DIR_ADJ = {"south": "southern", "north": "northern", "east": "eastern", "west": "western"}
 
 
@@ -88,7 +90,8 @@ def step_places(doc: Doc) -> None:
     doc.places = [p for p in gaz.find(doc.text) if p.end > doc.dateline_end]
     country = None
     extra = []
-    for m in _COMPASS.finditer(doc.text, doc.dateline_end):
+    has_compass_word = any(w in doc.text for w in _COMPASS_WORDS)  # else the scan finds nothing
+    for m in _COMPASS.finditer(doc.text, doc.dateline_end) if has_compass_word else ():
         if country is None:
             country = _report_country(doc, gaz) or ""
         if not country:

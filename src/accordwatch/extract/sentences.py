@@ -29,6 +29,9 @@ _BOUNDARY = re.compile(
     r"""|(?P<para>\n[ \t]*\n\s*)"""
     r"""|(?P<bullet>\n[ \t]*(?=[•\-–—*·▪●]\s))""",
 )
+# Every boundary begins with one of these characters. sre cannot skip ahead on a
+# pattern whose branches begin with groups, so _boundaries looks for them first.
+_BOUNDARY_START = re.compile(r"[.!?\n]")
 _WORD_BEFORE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z.]*)$")
 _BULLET = re.compile(r"^[•\-–—*·▪●]\s+")
 
@@ -51,6 +54,20 @@ def _is_abbreviation(text: str, dot_pos: int) -> bool:
         return True
     # single initials: "J. Smith", "U.S."
     return len(word) == 1 and word.isalpha()
+
+
+def _boundaries(text: str):
+    """The matches of ``_BOUNDARY.finditer(text)``, trying the pattern only where a
+    boundary can begin (about thirty places in a report instead of every character)."""
+    pos = 0
+    for c in _BOUNDARY_START.finditer(text):
+        p = c.start()
+        if p < pos:
+            continue
+        m = _BOUNDARY.match(text, p)
+        if m is not None:
+            yield m
+            pos = m.end()
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -79,7 +96,7 @@ def split_sentences(text: str) -> list[Sentence]:
                 return
         out.append(Sentence(s, e, chunk, bullet, para))
 
-    for m in _BOUNDARY.finditer(text):
+    for m in _boundaries(text):
         if m.group("punct"):
             punct = m.group("punct")
             if punct == "." and not m.group("close") and _is_abbreviation(text, m.start("punct")):
