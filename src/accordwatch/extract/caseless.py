@@ -14,8 +14,10 @@ Before the lower-cased pattern runs, a substring test rejects texts that lack
 every literal a match must contain (``prefilter.required_literals``), when
 there are only a few such literals: that costs less than a regex pass.
 
-Use it for patterns applied to short texts (a sentence, a window): the text is
-lower-cased on each call.
+The text is lower-cased on each call, so the fast path is taken only when the
+text is short or the searched part is most of it; a small window of a huge text
+(``search(text, pos, endpos)``) uses the original pattern, which keeps the
+work linear in the window.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from collections.abc import Callable, Iterator
 
 from .prefilter import required_literals
 
+SHORT = 2048  # a text this long is lower-cased whole for any window of it
 MAX_LITERALS = 8  # with more required literals, the substring tests cost more than they save
 _NAMED_GROUP = re.compile(r"\(\?P(?:<\w+>|=\w+\))")
 
@@ -77,6 +80,10 @@ class Caseless:
         required = required_literals(lowered) if lowered is not None else None
         self._required = tuple(sorted(required)) if required and len(required) <= MAX_LITERALS else None
 
+    def _fast_for(self, text: str, pos: int, end: int) -> bool:
+        """Take the fast path: ASCII text, and not a small window of a huge text."""
+        return self._fast is not None and text.isascii() and (len(text) <= SHORT or 2 * (end - pos) >= len(text))
+
     def _may_match(self, low: str) -> bool:
         """Can the lower-cased text hold a match (does it contain a required literal)?"""
         if self._required is None:
@@ -89,7 +96,7 @@ class Caseless:
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match | None:
         # the hottest call of the extractor: _may_match is inlined
         end = len(text) if endpos is None else endpos
-        if self._fast is None or not text.isascii():
+        if not self._fast_for(text, pos, end):
             return self.rx.search(text, pos, end)
         low = text.lower()
         if self._required is not None:
@@ -103,7 +110,7 @@ class Caseless:
 
     def match(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match | None:
         end = len(text) if endpos is None else endpos
-        if self._fast is None or not text.isascii():
+        if not self._fast_for(text, pos, end):
             return self.rx.match(text, pos, end)
         low = text.lower()
         if not self._may_match(low):
@@ -113,7 +120,7 @@ class Caseless:
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match]:
         end = len(text) if endpos is None else endpos
-        if self._fast is None or not text.isascii():
+        if not self._fast_for(text, pos, end):
             yield from self.rx.finditer(text, pos, end)
             return
         low = text.lower()
@@ -128,7 +135,7 @@ class Caseless:
         read only offsets (or lower-case the matched text anyway); it saves matching
         every hit again with the case-insensitive pattern."""
         end = len(text) if endpos is None else endpos
-        if self._fast is None or not text.isascii():
+        if not self._fast_for(text, pos, end):
             return self.rx.finditer(text, pos, end)
         low = text.lower()
         if not self._may_match(low):
@@ -136,7 +143,7 @@ class Caseless:
         return self._fast.finditer(low, pos, end)
 
     def sub(self, repl: str | Callable[[re.Match], str], text: str, count: int = 0) -> str:
-        if self._fast is not None and text.isascii() and not (self._may_match(text.lower()) and self._fast.search(text.lower())):
+        if self._fast_for(text, 0, len(text)) and not (self._may_match(text.lower()) and self._fast.search(text.lower())):
             return text  # nothing to replace
         return self.rx.sub(repl, text, count)
 
