@@ -1070,7 +1070,7 @@ class Store:
                 p = dict(params, pids=[pid for kind, pid, _ in plan if kind in ("shown", "counted")],
                          every=[kind == "counted" for kind, _, _ in plan if kind in ("shown", "counted")],
                          fpids=[x[0] for x in firsts_plan], frels=[x[1] for x in firsts_plan], fdays=[x[2] for x in firsts_plan])
-                views.extend(_view_from_values(values) for values in c.execute(stmt, p).tuples().all())
+                views.extend(_view_from_values(values) for values in c.execute(stmt, p).all())
                 plan = []
             for i in range(0, len(plan), 100):
                 chunk = plan[i : i + 100]
@@ -1078,11 +1078,11 @@ class Store:
                 for j, (_, pid, day) in enumerate(chunk):
                     p[f"pid{j}"], p[f"day{j}"] = pid, day
                 stmt = _rows_shown_statement(tuple(kind for kind, _, _ in chunk), reviewed_only, known_at is not None, limit)
-                views.extend(_view_from_values(values) for values in c.execute(stmt, p).tuples().all())
+                views.extend(_view_from_values(values) for values in c.execute(stmt, p).all())
             resched, event_types, modalities = model.Relation.RESCHEDULES, _EVENT_TYPES, _MODALITIES
             # What the deadline history reads of a move (not its report's title: one look-up less per move).
             for (eid, pid, state, pub, story, report_id, typ, modality, date, old, new, req, granted, via, reason,
-                 sentence) in c.execute(q.moves, params).tuples().all():
+                 sentence) in c.execute(q.moves, params).all():
                 out[pid].reschedules.append(model.EvidenceView(
                     eid, pid, resched, _STATES[state],
                     model.Event(type=event_types[typ], modality=modalities[modality], date=date, old_date=old, new_date=new,
@@ -1690,11 +1690,12 @@ def _status_statements(reviewed_only: bool, with_known_at: bool) -> _StatusState
     by_v = v.happened_on <= bindparam("as_of")
     proposed = v.state == "proposed"
 
+    # Aggregate FILTER clauses (SQLite >= 3.30): cheaper than SUM(CASE ...) on PostgreSQL.
     def n(cond: Any) -> Any:
-        return func.sum(case((cond, 1), else_=0))
+        return func.count().filter(cond)
 
     def first_day(relation: str) -> Any:
-        return func.min(case((and_(v.relation == relation, by_v), v.happened_on)))
+        return func.min(v.happened_on).filter(v.relation == relation, by_v)
 
     aggregate = (
         select(
