@@ -590,9 +590,16 @@ class Store:
                 plan.append(("new", len(new_rows)))
                 creator.append(len(plan) - 1)
                 new_rows.append(_report_values(b.report, digest))
+        # Plain executemany, then the ids by content hash (unique): INSERT ... RETURNING
+        # in a fixed order runs one statement per row on SQLite.
         new_ids: list[int] = []
         if new_rows:
-            new_ids = list(conn.execute(insert(reports).returning(reports.c.id, sort_by_parameter_order=True), new_rows).scalars())
+            conn.execute(insert(reports), new_rows)
+            id_of: dict[str, int] = {}
+            for chunk in _chunks(list(first_new), 500):
+                id_of.update((r.content_hash, r.id) for r in conn.execute(
+                    select(reports.c.content_hash, reports.c.id).where(reports.c.content_hash.in_(chunk))))
+            new_ids = [id_of[row["content_hash"]] for row in new_rows]
         # 2. Stories: the story of the earlier similar report (stored before or earlier in the batch), else its own id.
         story_of: dict[str, int] = {d: (r.story_id if r.story_id is not None else r.id) for d, r in stored.items()}
         for (kind, k), b, digest in zip(plan, bundles, digests):
@@ -637,7 +644,17 @@ class Store:
             with_events.add((rid, b.extractor_version))
             owners.append((i, rid))
         event_rows = [_event_values(rid, seq, e, bundles[i].extractor_version) for i, rid in owners for seq, e in enumerate(bundles[i].events or ())]
-        event_ids = list(conn.execute(insert(events).returning(events.c.id, sort_by_parameter_order=True), event_rows).scalars()) if event_rows else []
+        event_ids: list[int] = []
+        if event_rows:
+            conn.execute(insert(events), event_rows)
+            id_at: dict[tuple[int, int, str], int] = {}
+            for chunk in _chunks(sorted({rid for _, rid in owners}), 500):
+                id_at.update(
+                    ((r.report_id, r.seq, r.extractor_version), r.id)
+                    for r in conn.execute(select(events.c.id, events.c.report_id, events.c.seq, events.c.extractor_version)
+                                          .where(events.c.report_id.in_(chunk)))
+                )
+            event_ids = [id_at[(row["report_id"], row["seq"], row["extractor_version"])] for row in event_rows]
         counts: dict[int, tuple[int, int]] = {}
         evidence_rows = []
         pos = 0
