@@ -94,9 +94,10 @@ class Caseless:
         return False
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match | None:
-        # the hottest call of the extractor: _may_match is inlined
-        end = len(text) if endpos is None else endpos
-        if not self._fast_for(text, pos, end):
+        # the hottest call of the extractor: _fast_for and _may_match are inlined
+        n = len(text)
+        end = n if endpos is None else endpos
+        if self._fast is None or not text.isascii() or (n > SHORT and 2 * (end - pos) < n):
             return self.rx.search(text, pos, end)
         low = text.lower()
         if self._required is not None:
