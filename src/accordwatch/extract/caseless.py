@@ -75,10 +75,18 @@ class Caseless:
         self.pattern = rx.pattern
         self.flags = rx.flags
         self.groupindex = rx.groupindex
+
+    def __getattr__(self, name: str):
+        """``_fast`` (the lower-cased pattern) and ``_required`` (its literals) are made on
+        first use, so that importing the extractor compiles nothing twice."""
+        if name not in ("_fast", "_required"):
+            raise AttributeError(name)
+        rx = self.rx
         lowered = _lower_pattern(rx.pattern) if rx.flags & re.IGNORECASE else None
         self._fast = re.compile(lowered, rx.flags & ~re.IGNORECASE) if lowered is not None else None
         required = required_literals(lowered) if lowered is not None else None
         self._required = tuple(sorted(required)) if required and len(required) <= MAX_LITERALS else None
+        return getattr(self, name)
 
     def _fast_for(self, text: str, pos: int, end: int) -> bool:
         """Take the fast path: ASCII text, and not a small window of a huge text."""

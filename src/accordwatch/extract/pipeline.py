@@ -15,16 +15,9 @@ from typing import Callable
 
 from ..errors import ExtractionError
 from ..model import Event, EventType, Modality
-from ..geo import Gazetteer
-from ..geo.gazetteer import PlaceMatch
 from .caseless import caseless
-from .deadlines import build_deadline_frames
 from .doc import Doc
-from .events import build_events, find_triggers_step
-from .merge import merge_step
-from .parties import find_parties
 from .prefilter import required_literals
-from .sentences import split_sentences
 
 EXTRACTOR_VERSION = "2"
 
@@ -40,6 +33,8 @@ class Step:
 
 
 def step_sentences(doc: Doc) -> None:
+    from .sentences import split_sentences
+
     doc.sentences = split_sentences(doc.text)
 
 
@@ -86,6 +81,9 @@ def _report_country(doc: Doc, gaz) -> str | None:
 
 def step_places(doc: Doc) -> None:
     """Gazetteer places; "the south" / "the east" of the report's country become regions."""
+    from ..geo import Gazetteer
+    from ..geo.gazetteer import PlaceMatch
+
     gaz = Gazetteer.default()
     doc.places = [p for p in gaz.find(doc.text) if p.end > doc.dateline_end]
     country = None
@@ -112,8 +110,12 @@ _NAME_DATE = caseless(r"^\s*(?:\w+\s+){0,1}(?:ceasefire\s+|peace\s+|trilateral\s
 
 def step_parties(doc: Doc) -> None:
     """Parties; a capital used as a metonym ("Baku agreed") is a party, not a place."""
+    from .parties import find_parties
+
     doc.parties = [p for p in find_parties(doc.text) if p.end > doc.dateline_end]
     # "on Azerbaijani territory": a demonym with territory/soil names the country as a place
+    from ..geo.gazetteer import PlaceMatch
+
     extra = []
     for p in doc.parties:
         if p.kind == "demonym":
@@ -131,14 +133,20 @@ def step_parties(doc: Doc) -> None:
 
 
 def step_triggers(doc: Doc) -> None:
+    from .events import find_triggers_step
+
     find_triggers_step(doc)
 
 
 def step_events(doc: Doc) -> None:
+    from .events import build_events
+
     build_events(doc)
 
 
 def step_deadlines(doc: Doc) -> None:
+    from .deadlines import build_deadline_frames
+
     build_deadline_frames(doc)
 
 
@@ -157,6 +165,8 @@ def step_filter(doc: Doc) -> None:
 
 
 def step_merge(doc: Doc) -> None:
+    from .merge import merge_step
+
     merge_step(doc)
 
 
