@@ -86,6 +86,32 @@ FILLER = [
     "Prices of fuel and bread rose in the towns near the front line.",
     "Journalists were not allowed into the area, so the reports could not be checked.",
 ]
+BACKGROUND = [  # context paragraphs of a full-length report (--long)
+    "The agreement was signed on {signed} by {a} and {b}, with {m} acting as guarantor. It set out a schedule "
+    "of handovers, withdrawals and exchanges that monitors have been following week by week since then.",
+    "Under its terms the parties are to keep their forces on the positions they held when the guns fell silent, "
+    "while observers from {m} patrol the line of contact and report incidents to both sides.",
+    "Speaking to reporters in the capital, a senior official of {a} said the government remained committed to the "
+    "text and expected the other side to respect every one of its clauses, including those on {p}.",
+    "A spokesperson for {b} said that the coming days would show whether the promises made at the negotiating "
+    "table were worth the paper they were written on, and called on {m} to keep a close watch.",
+    "Humanitarian agencies estimate that tens of thousands of people left their homes during the fighting. Many "
+    "of them are staying with relatives or in collective centres and say they will not go back until they feel safe.",
+    "Opposition politicians criticised the deal as a capitulation and organised a rally in the main square, where "
+    "speakers demanded the resignation of the ministers who had negotiated it.",
+    "Engineers are still clearing mines and unexploded shells from roads and fields around {p}, a slow task that "
+    "aid workers say will take years rather than months.",
+    "Observers note that earlier truces in the region collapsed within weeks, and that trust between the two "
+    "sides remains low after years of broken promises and mutual accusations.",
+    "The foreign ministers of several neighbouring states held a call on the situation and issued a joint "
+    "statement urging restraint and the full implementation of the agreement.",
+    "Satellite images reviewed by independent analysts showed convoys of trucks on the main road near {p} in "
+    "recent days, although their cargo and destination could not be established.",
+    "Economists warn that rebuilding the damaged towns, bridges and power lines will cost billions, and that "
+    "donors are unlikely to commit funds before the security situation is settled.",
+    "Religious leaders from both communities appealed for calm and asked their followers to avoid any action "
+    "that could be seen as a provocation during the sensitive weeks ahead.",
+]
 REWRITES = [  # light rewrites for near-duplicates (word swaps)
     ("on ", "on "), ("said", "stated"), ("officials", "authorities"), ("began", "started"),
     ("arrived in", "reached"), ("reopened", "was reopened"), ("the area", "the district"),
@@ -154,8 +180,14 @@ def _rewrite(rng: random.Random, text: str) -> str:
     return out
 
 
-def generate(count: int, seed: int = 1) -> Iterator[dict]:
-    """``count`` report dicts (``date``, ``text``, ``title``, ``url``, ``source``), deterministic."""
+def generate(count: int, seed: int = 1, long: bool = False) -> Iterator[dict]:
+    """``count`` report dicts (``date``, ``text``, ``title``, ``url``, ``source``), deterministic.
+
+    Reports are short by default (one to four event sentences and some filler,
+    ~290 characters on average). ``long`` adds five to eight context
+    paragraphs (background, quotes, aid, politics) to each new story, for
+    reports of the length of real agency copy (~1,500 characters on average, like
+    the development set)."""
     rng = random.Random(seed)
     ags = _load_agreements()
     recent: list[dict] = []  # a window of recent reports to copy and rewrite
@@ -173,6 +205,12 @@ def generate(count: int, seed: int = 1) -> Iterator[dict]:
             body = [_sentence(rng, ag, published) for _ in range(rng.randint(1, 4))]
             body += rng.sample(FILLER, rng.randint(0, 2))
             rng.shuffle(body)
+            if long:
+                a, b = rng.sample(ag["sides"], 2)
+                for tpl in rng.sample(BACKGROUND, rng.randint(5, 8)):
+                    body.insert(rng.randint(1, len(body)), tpl.format(
+                        a=a, b=b, m=rng.choice(ag["others"]), p=rng.choice(ag["places"]),
+                        signed=f"{ag['signed'].day} {ag['signed']:%B %Y}"))
             rep = {
                 "date": published.isoformat(),
                 "title": f"{ag['places'][0]}: report {i}",
@@ -187,12 +225,12 @@ def generate(count: int, seed: int = 1) -> Iterator[dict]:
         yield rep
 
 
-def write(out: Path, count: int, seed: int = 1, fmt: str = "jsonl", per_file: int = 10_000) -> list[Path]:
-    """Write ``count`` reports under ``out``; returns the files written."""
+def write(out: Path, count: int, seed: int = 1, fmt: str = "jsonl", per_file: int = 10_000, long: bool = False) -> list[Path]:
+    """Write ``count`` reports under ``out`` (see :func:`generate`); returns the files written."""
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     fh = None
-    for i, rep in enumerate(generate(count, seed)):
+    for i, rep in enumerate(generate(count, seed, long)):
         if fmt == "txt":
             p = out / f"{i:07d}.txt"
             p.write_text(f"date {rep['date']}\n{rep['text']}\n", encoding="utf-8")
@@ -218,8 +256,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--format", choices=["jsonl", "txt"], default="jsonl")
     ap.add_argument("--per-file", type=int, default=10_000, help="reports per JSON Lines file")
+    ap.add_argument("--long", action="store_true", help="full-length reports (context paragraphs added, ~1.5 KB)")
     a = ap.parse_args()
-    files = write(a.out, a.count, a.seed, a.format, a.per_file)
+    files = write(a.out, a.count, a.seed, a.format, a.per_file, a.long)
     print(f"{a.count} reports in {len(files)} files under {a.out}")
 
 

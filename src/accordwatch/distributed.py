@@ -77,6 +77,7 @@ def cluster_client(workers: int | None = None, scheduler: str | None = None) -> 
                 "`dask scheduler` (and `dask worker {scheduler}`) or use --workers N"
             ) from None
         try:
+            warm_up(client)
             yield client
         finally:
             client.close()
@@ -97,10 +98,24 @@ def cluster_client(workers: int | None = None, scheduler: str | None = None) -> 
         )
     client = Client(cluster)
     try:
+        warm_up(client)
         yield client
     finally:
         client.close()
         cluster.close()
+
+
+def _warm_worker() -> None:
+    # Imports and lazily built tables (gazetteer, lexicons, patterns): paid once
+    # per worker process at start-up rather than inside the first chunks.
+    import datetime as dt
+
+    extract_one("Troops withdrew from the district on 15 November 2020, officials said.", dt.date(2020, 11, 16), [])
+
+
+def warm_up(client: Any) -> None:
+    """Load the extractor in every worker of ``client`` now (start-up, not the first reports)."""
+    client.run(_warm_worker)
 
 
 def extract_many(
