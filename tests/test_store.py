@@ -191,6 +191,11 @@ def test_add_evidence_is_idempotent_and_checked(store: Store) -> None:
     assert got["type"] == "handover" and got["modality"] == "planned" and got["date"] == "2020-11-25"
     assert [e["id"] for e in store.list_evidence(agreement_id=AG)] == [ev, other]
     assert store.list_evidence(state="accepted") == []
+    rid2, _ = store.add_report(report(text="Another report: Kalbajar was handed over."))
+    (eid2,) = store.add_events(rid2, [handover()], "x1")
+    ev2, _ = store.add_evidence(eid2, AG, KALBAJAR, "fulfils")
+    assert [e["id"] for e in store.list_evidence(report_id=rid)] == [ev, other]
+    assert [e["id"] for e in store.list_evidence(report_id=rid2)] == [ev2]
     with pytest.raises(StoreError, match="unknown relation 'achieves'"):
         store.add_evidence(eid, AG, KALBAJAR, "achieves")
     with pytest.raises(StoreError, match="not a provision of agreement"):

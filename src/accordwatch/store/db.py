@@ -878,13 +878,16 @@ class Store:
         agreement_id: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        report_id: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Evidence with its event and report, by id."""
+        """Evidence with its event and report, by id (optionally of one report only)."""
         stmt = _evidence_select()
         if state is not None:
             stmt = stmt.where(EvidenceRow.state == str(state))
         if agreement_id is not None:
             stmt = stmt.where(EvidenceRow.agreement_id == agreement_id)
+        if report_id is not None:
+            stmt = stmt.where(EventRow.report_id == report_id)
         stmt = stmt.order_by(EvidenceRow.id).offset(offset).limit(limit)
         with self._tx() as s:
             return [_evidence_dict(r) for r in s.execute(stmt)]

@@ -305,9 +305,8 @@ def dashboard_page(
 
 def _evidence_by_event(store, report_id: int) -> dict[int, list[dict[str, Any]]]:  # noqa: ANN001
     out: dict[int, list[dict[str, Any]]] = {}
-    for e in store.list_evidence():
-        if e["report_id"] == report_id:
-            out.setdefault(e["event_id"], []).append(e)
+    for e in store.list_evidence(report_id=report_id):
+        out.setdefault(e["event_id"], []).append(e)
     return out
 
 
