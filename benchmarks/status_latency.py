@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import os
 import random
@@ -64,8 +65,15 @@ a 3-table join (evidence, events, reports) over every counted row, carried into 
 p95 345 ms, PostgreSQL p50 220 / p95 389 ms. Earlier still (`Store.evidence_views`, every row an object;
 1,000,000 / 100): SQLite p50 356 / p95 838 ms, PostgreSQL p50 464 / p95 896 ms.
 
+The process calls `gc.freeze()` after the first query, as `accordwatch serve` does once started: without it
+Python's full garbage-collection passes walk every object loaded at start-up (~90,000) every 20-30 answers, at
+40-70 ms each, and make the slowest 5% (same process and load: slowest of 100 PostgreSQL answers 78-115 ms
+without, 35 ms with). The run before this one, without it and at load average ~3: SQLite p50 21 / p95 42 ms,
+PostgreSQL p50 22 / p95 51 ms.
+
 The machine is shared by several jobs (2 cores; load average above): PostgreSQL's wall time is mostly the
 server's work and waiting for a core (the CPU columns are the client's alone), so its tail moves with the load.
+The synthetic data has ~1,000 deadline moves per agreement, each shown in the history; real agreements have few.
 """
 
 def write_agreements(folder: Path, n: int) -> list[str]:
@@ -217,6 +225,7 @@ def bench(url: str, agreements: list[str], queries: int, naive_queries: int, see
     out: dict = {}
     with Store(url) as store:
         fast_status(store, *qs[0])  # warm caches (agreement files, statement cache)
+        gc.freeze()  # as `accordwatch serve` does once started (see docs/SCALING.md)
         for name, fn, n in (("fast", fast_status, queries), ("naive", naive_status, naive_queries)):
             times, cpu, sizes = [], [], []
             for aid, v, k in qs[:n]:
