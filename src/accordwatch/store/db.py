@@ -1108,10 +1108,11 @@ class Store:
                     model.Event(type=event_types[typ], modality=modalities[modality], date=date, old_date=old, new_date=new,
                                 requested_by=req, granted_by=granted, via=via, reason=reason, sentence=sentence),
                     report_id, pub, story_id=story))
-        # Which of the rows read in full is which: all of them count; the earliest
-        # fulfilment is the first, by (published, id), of its day, and the shown
-        # rows are the ``limit`` most recent of those that may be shown (every row
-        # read that may be shown and is more recent than one of them is one of them).
+        # Which row read in full is which (all of them count): the earliest fulfilment
+        # is the first, by (published, id), of its day; the shown rows are the ``limit``
+        # most recent of those that may be shown. Exact: a row read only as a first
+        # fulfilment that may be shown and is more recent than one of the ``limit``
+        # would itself be among them.
         by_provision: dict[str, list[model.EvidenceView]] = {}
         for view in sorted(views, key=lambda e: (e.report_published, e.evidence_id or 0)):
             by_provision.setdefault(view.provision_id, []).append(view)
