@@ -78,9 +78,9 @@ def prepare(folder: Path) -> tuple[str, str]:
     return url, token
 
 
-def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
+def start_server(url: str, port: int, log: Path, workers: int = 1) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "accordwatch.cli", "--db", url, "serve",
-           "--host", "127.0.0.1", "--port", str(port), "--public-read"]
+           "--host", "127.0.0.1", "--port", str(port), "--public-read", "--workers", str(workers)]
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     fh = open(log, "wb")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)
@@ -249,12 +249,22 @@ async def phase(base: str, name: str, clients: int, seconds: float, token: str, 
 
 
 def server_cpu(pid: int) -> float:
-    """User + system CPU seconds of the server process so far (Linux /proc; 0 elsewhere)."""
+    """User + system CPU seconds of the server so far: the process and its worker processes."""
+    import psutil
+
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+        procs = [psutil.Process(pid)]
+        procs += procs[0].children(recursive=True)
+    except psutil.Error:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+        except psutil.Error:
+            continue
+        total += t.user + t.system
+    return total
 
 
 def pct(sorted_ms: list[float], q: float) -> float:
@@ -358,6 +368,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20.0, help="seconds per endpoint (default 20)")
     ap.add_argument("--endpoints", default=",".join(ENDPOINTS), help="comma-separated, in this order; "
                     f"any of {', '.join(ENDPOINTS)}")
+    ap.add_argument("--server-workers", type=int, default=1, help="accordwatch serve --workers (default 1)")
     ap.add_argument("--client", choices=["raw", "httpx"], default="raw",
                     help="load client: minimal asyncio HTTP/1.1 (default) or httpx.AsyncClient")
     ap.add_argument("--profile", action="store_true", help="also profile the status and dashboard requests "
@@ -383,7 +394,7 @@ def main() -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         log = folder / "server.log"
-        proc = start_server(url, port, log)
+        proc = start_server(url, port, log, args.server_workers)
         results = []
         try:
             wait_healthy(base, proc, log)
@@ -439,8 +450,9 @@ def main() -> None:
         body = [head.replace("Run ", "Run ", 1),
                 f"Load average (1/5/15 min) at start {load_start[0]:.2f} / {load_start[1]:.2f} / {load_start[2]:.2f}, "
                 f"at end {load_end[0]:.2f} / {load_end[1]:.2f} / {load_end[2]:.2f}.\n",
-                f"Setup: demo database (SQLite, temporary folder); `accordwatch serve --public-read` (one uvicorn "
-                f"worker with uvloop and httptools, access log off: the default) in a subprocess on 127.0.0.1; "
+                f"Setup: demo database (SQLite, temporary folder); `accordwatch serve --public-read --workers "
+                f"{args.server_workers}` (uvicorn with uvloop and httptools, access log off: the default) in a "
+                f"subprocess on 127.0.0.1; "
                 f"{args.clients} concurrent clients ({CLIENT_TEXT[args.client]}, keep-alive, one process) for "
                 f"{args.seconds:g} s per endpoint, endpoints one after the other, after a warm-up request per client. "
                 f"The status endpoints are called with a viewer's bearer token, the dashboard pages anonymously "

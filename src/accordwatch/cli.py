@@ -954,6 +954,7 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
     public_read: Annotated[bool, typer.Option("--public-read", help="Let anyone read pages and GET the API without logging in; writes still need a login.")] = False,
     access_log: Annotated[bool, typer.Option("--access-log", help="Log one line per request (off by default: it costs throughput).")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Server processes (default 1). More use more cores; each keeps its own answer cache and login throttle.")] = 1,
 ) -> None:
     """Run the web dashboard and JSON API (/api/v1, reference at /api/v1/docs).
 
@@ -961,24 +962,31 @@ def serve(
     proxy in front when others connect: session cookies are marked Secure on https.
 
     Example: accordwatch --db sqlite:///aw.sqlite serve --port 8000
-    (add --access-log to log every request).
+    (add --access-log to log every request, --workers 4 on a 4-core server).
     """
 
     def body():
-        import gc
-
         import uvicorn
 
-        from .web.app import create_app
+        from .store.db import default_db_url
+        from .web.app import APP_ENV, create_app, settle_for_serving
 
+        options = dict(host=host, port=port, proxy_headers=True, server_header=False, log_level="info", access_log=access_log)
+        # Built here once even with several workers: migrations run and errors
+        # (a bad --db, an unreadable agreement) show before any process starts.
         web = create_app(STATE.db, public_read=public_read, agreements_dirs=_extra())
-        # Everything loaded so far (modules, agreements, the app) lives as long as the
-        # server: keep it out of the garbage collector's full passes, which otherwise
-        # walk it all every few requests (tens of ms added to a status answer's tail).
-        gc.freeze()
-        err.print(f"AccordWatch on http://{host}:{port}/ (API reference: http://{host}:{port}/api/v1/docs); Ctrl+C stops")
-        uvicorn.run(web, host=host, port=port, proxy_headers=True, server_header=False, log_level="info",
-                    access_log=access_log)
+        err.print(f"AccordWatch on http://{host}:{port}/ (API reference: http://{host}:{port}/api/v1/docs)"
+                  + (f", {workers} worker processes" if workers > 1 else "") + "; Ctrl+C stops")
+        if workers == 1:
+            settle_for_serving()
+            uvicorn.run(web, **options)
+            return
+        web.state.store.close()
+        # Each worker process builds its own app from these (see create_app_from_env).
+        os.environ[APP_ENV["db"]] = STATE.db or default_db_url()
+        os.environ[APP_ENV["public_read"]] = "1" if public_read else ""
+        os.environ[APP_ENV["agreements"]] = os.pathsep.join(str(p) for p in _extra())
+        uvicorn.run("accordwatch.web.app:create_app_from_env", factory=True, workers=workers, **options)
 
     _run(body)
 
