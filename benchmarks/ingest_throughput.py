@@ -96,6 +96,7 @@ def main() -> None:
     ap.add_argument("--pg-sizes", help="sizes for PostgreSQL (default: --sizes)")
     ap.add_argument("--pg", default=os.environ.get("ACCORDWATCH_BENCH_PG", PG_DEFAULT))
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--long", action="store_true", help="full-length synthetic reports (synth --long, ~1,500 characters)")
     ap.add_argument("--write", action="store_true", help="replace this benchmark's section of RESULTS.md")
     ap.add_argument("--_plain", nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -107,6 +108,7 @@ def main() -> None:
 
     sizes = [int(s) for s in a.sizes.split(",")]
     rows = []
+    lengths: list[int] = []
     with tempfile.TemporaryDirectory(prefix="aw-bench-") as t:
         tmp = Path(t)
         empty = tmp / "empty"
@@ -118,7 +120,10 @@ def main() -> None:
             for n in ([int(x) for x in a.pg_sizes.split(",")] if backend == "postgresql" and a.pg_sizes else sizes):
                 folder = tmp / f"r{n}"
                 if not folder.exists():
-                    synth.write(folder, n, seed=a.seed)
+                    synth.write(folder, n, seed=a.seed, long=a.long)
+                    if not lengths:
+                        lengths = [len(json.loads(line)["text"]) for f in sorted(folder.glob("*.jsonl"))
+                                   for line in f.open(encoding="utf-8")]
                 secs, mib, cpu = measure(backend, folder, tmp, a.pg, "ingest")
                 psecs, pmib, pcpu = measure(backend, folder, tmp, a.pg, "plain")
                 rate = n / max(secs - base["ingest"][0], 1e-9)
@@ -138,7 +143,9 @@ def main() -> None:
                 "`accordwatch ingest` (extract, link, MinHash, batched writes) in a child process (one process, one thread), "
                 "vs the plain-insert baseline (same reader, `Store.add_report` only) in the same run. "
                 "Rates exclude start-up (an empty run, subtracted). reports/CPU-s divides by the child's own user+system CPU "
-                "time, which other load on the machine does not inflate; peak MiB is the child's max RSS.\n\n" + md)
+                "time, which other load on the machine does not inflate; peak MiB is the child's max RSS. "
+                f"Synthetic reports (`benchmarks/synth.py{' --long' if a.long else ''}`): mean "
+                f"{sum(lengths) / max(len(lengths), 1):,.0f} characters, ~10% exact or near duplicates.\n\n" + md)
         write_section("Ingest throughput (one core)", body)
 
 
