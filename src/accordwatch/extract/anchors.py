@@ -39,13 +39,15 @@ _OTHER_SPACE = re.compile(r"[^\S ]")
 
 
 _ASCII_KEYS = str.maketrans({chr(c): ("0" if chr(c).isdecimal() else " ") for c in range(128) if chr(c).isdecimal() or chr(c).isspace()})
+# the same as a byte table: translating the ASCII bytes costs far less than str.translate
+_ASCII_KEY_BYTES = bytes(ord(_ASCII_KEYS.get(c, chr(c))) for c in range(128)) + bytes(range(128, 256))
 
 
 def key_text(folded: str) -> str:
     """The text beginnings are compared on: ``folded`` with every decimal digit as
     ``0`` and every white space as a blank (same length, so offsets stay valid)."""
     if folded.isascii():
-        return folded.translate(_ASCII_KEYS)
+        return folded.encode("ascii").translate(_ASCII_KEY_BYTES).decode("ascii")
     return _OTHER_SPACE.sub(" ", _DIGIT.sub("0", folded))
 
 
@@ -255,3 +257,81 @@ class AnchoredPatterns:
                 yield m
                 e = m.end()
                 pos = e if e > p else p + 1
+
+
+class CueSet:
+    """Which of a fixed set of ``Caseless`` patterns can match in a short string.
+
+    Modality reads a dozen cue patterns in the same few words before a trigger;
+    most of them match nowhere there, yet each search costs a regex scan. A
+    ``CueSet`` lists the beginnings of all its patterns (as ``AnchoredPatterns``
+    does, from their lower-cased copies) and ``scan(text)`` finds, in one pass
+    over the key text, every beginning that occurs after a word boundary: a
+    pattern none of whose beginnings occurs cannot match, and ``CueScan.search``
+    answers None without running it. Otherwise (and for patterns whose beginnings
+    cannot be listed, or a non-ASCII text) it returns the pattern's own ``search``,
+    so results never depend on this filter.
+    """
+
+    def __init__(self, patterns: Sequence):
+        self.patterns = list(patterns)  # Caseless; their lower-cased copies are read on first scan
+        self._bits: dict | None = None
+
+    def _build(self) -> None:
+        owners: dict[str, int] = {}
+        bits = {}
+        for i, p in enumerate(self.patterns):
+            keys = beginnings(p._fast) if p._fast is not None else None
+            bits[p] = 0 if keys is None else 1 << i  # 0: never filtered
+            for k in keys or ():
+                owners[k] = owners.get(k, 0) | 1 << i
+        # the seed finds the longest key at a place: it stands for every key that is a prefix of it
+        self._table = {k: _or(owners.get(k[:n], 0) for n in range(1, len(k) + 1)) for k in owners}
+        trie = _trie_regex(set(owners))
+        self._seed = re.compile(r"[^0-9A-Za-z_](?=(" + trie + "))")
+        self._at = re.compile("(" + trie + ")")
+        self._bits = bits
+
+    def scan(self, text: str) -> CueScan:
+        if self._bits is None:
+            self._build()
+        if not text.isascii():
+            return CueScan(text, -1, self._bits)  # type: ignore[arg-type]
+        keys = key_text(text.lower())
+        table = self._table
+        m = self._at.match(keys)
+        mask = table[m.group(1)] if m is not None else 0
+        for k in self._seed.findall(keys):
+            mask |= table[k]
+        return CueScan(text, mask, self._bits)  # type: ignore[arg-type]
+
+
+def _or(values) -> int:
+    out = 0
+    for v in values:
+        out |= v
+    return out
+
+
+class CueScan:
+    """The result of ``CueSet.scan``: the text and which patterns may match in it."""
+
+    __slots__ = ("text", "mask", "bits")
+
+    def __init__(self, text: str, mask: int, bits: dict):
+        self.text = text
+        self.mask = mask  # a bit per pattern whose beginnings occur; -1: all
+        self.bits = bits
+
+    def may_match(self, rx) -> bool:
+        """Can ``rx`` (one of the set) match in the text, or in any suffix of it
+        that starts after a blank?"""
+        b = self.bits[rx]
+        return not b or bool(self.mask & b)
+
+    def search(self, rx):
+        """``rx.search(self.text)``, skipped when ``rx`` cannot match."""
+        b = self.bits[rx]
+        if b and not self.mask & b:
+            return None
+        return rx.search(self.text)

@@ -288,6 +288,21 @@ def _window(doc: Doc, sent, trig: Trigger) -> _View:
 
 MAX_TRIGGERS = 5000  # a report with more is not a news report: the rest is ignored
 
+# Type and modality sets read for every trigger, built once (an enum member looked
+# up in a tuple written inline costs an attribute look-up per member each time).
+_SCHEDULE_TYPES = (EventType.HANDOVER, EventType.WITHDRAWAL)
+_WHOLE_SENTENCE_QUANTITY = (EventType.DEPLOYMENT, EventType.EXCHANGE, EventType.RETURN)
+_DATED_ANYWHERE = (Modality.OCCURRED, Modality.ONGOING, Modality.CANCELLED, Modality.POSTPONED, Modality.REFUSED)
+_REPORTING_OK = (Modality.OCCURRED, Modality.ONGOING)
+_MOVES = (EventType.HANDOVER, EventType.WITHDRAWAL, EventType.EVACUATION, EventType.DEPLOYMENT, EventType.RETURN)
+_PLACED_ANYWAY = (EventType.VIOLATION, EventType.RETURN)
+_MODALITY = {m.value: m for m in Modality}
+_RELATIVE = re.compile(r"\s*,?\s*(?:which|where)\b", re.IGNORECASE)
+_THE_AT_END = re.compile(r"(?i)the$")
+_HANDOVER_NOUN = re.compile(r"(?i)hand-?over|transfer")
+_ROUGH_NUMBER = re.compile(r"(?i)(?:more than|over|some|about|nearly|almost|at least)\b")
+_PERFECT_BEFORE = re.compile(r"\b(?:have|has|had)\s+(?:\w+\s+)?$")
+
 
 def build_events(doc: Doc) -> None:
     """Pipeline step: triggers -> events."""
@@ -314,12 +329,12 @@ def build_events(doc: Doc) -> None:
         res = modality(sent.text, ts, te, bullet_terms=_bullet_terms(doc, trig.sentence), fixed=trig.modality, cues=sc)
         if res.modality is None:
             continue
-        mod = Modality(res.modality)
+        mod = _MODALITY[res.modality]
         lo, hi = sc.clause(ts, te, original=True)
         # extend the clause to the right across a schedule dash list
-        pairs = _schedule_pairs(doc, sent, lo, len(sent.text), te, ts) if trig.type in (EventType.HANDOVER, EventType.WITHDRAWAL) else []
+        pairs = _schedule_pairs(doc, sent, lo, len(sent.text), te, ts) if trig.type in _SCHEDULE_TYPES else []
         agent, recipient = _agent(doc, sent, lo, hi, ts, te)
-        q = quantity(sent.start + lo, sent.start + hi) or (quantity(sent.start, sent.end) if trig.type in (EventType.DEPLOYMENT, EventType.EXCHANGE, EventType.RETURN) else None)
+        q = quantity(sent.start + lo, sent.start + hi) or (quantity(sent.start, sent.end) if trig.type in _WHOLE_SENTENCE_QUANTITY else None)
         base = dict(
             sentence=sent.text,
             start=sent.start,
@@ -345,7 +360,7 @@ def build_events(doc: Doc) -> None:
                     )
                 )
             continue
-        allow_reporting = mod in (Modality.OCCURRED, Modality.ONGOING)
+        allow_reporting = mod in _REPORTING_OK
         derived = _duration_date(doc, sent, lo, hi, trig)
         skip = doc.name_dates
         d_lo, d_hi = sent.start + lo, sent.start + hi
@@ -355,7 +370,7 @@ def build_events(doc: Doc) -> None:
             d_lo, d_hi = max(d_lo, trig.start - 45), min(d_hi, trig.end + 45)
         tx, vague = A.pick_date(doc.within("timexes", d_lo, d_hi), d_lo, d_hi, trig.start, trig.end, doc.text, allow_reporting=allow_reporting, skip=skip,
                                 nearest=trig.type == EventType.SIGN)
-        if tx is None and not vague and trig.type != EventType.SIGN and mod in (Modality.OCCURRED, Modality.ONGOING, Modality.CANCELLED, Modality.POSTPONED, Modality.REFUSED):
+        if tx is None and not vague and trig.type != EventType.SIGN and mod in _DATED_ANYWHERE:
             tx, _ = A.pick_date(doc.within("timexes", sent.start, sent.end), sent.start, sent.end, trig.start, trig.end, doc.text, allow_reporting=True, skip=skip)
         if res.date_negated:
             tx = None
@@ -364,16 +379,16 @@ def build_events(doc: Doc) -> None:
             tx = derived
         # ongoing "since D": the start date
         places = A.places_in(doc.within("places", sent.start + lo, sent.start + hi), sent.start + lo, sent.start + hi, doc.text, trig.type)
-        if not places and re.match(r"\s*,?\s*(?:which|where)\b", sent.text[max(0, lo - 2) : lo + 8], re.IGNORECASE):
+        if not places and _RELATIVE.match(sent.text[max(0, lo - 2) : lo + 8]):
             # "... districts such as Aghdam, which its army entered on Friday": the antecedent
             before = doc.within("places", sent.start, sent.start + lo)
             places = before[-1:]
         if not places and (per_sentence.get(trig.sentence) == 1 or trig.type == EventType.CEASEFIRE):
             places = A.places_in(doc.within("places", sent.start, sent.end), sent.start, sent.end, doc.text, trig.type)
-        if trig.type in (EventType.HANDOVER, EventType.WITHDRAWAL, EventType.EVACUATION, EventType.DEPLOYMENT, EventType.RETURN):
+        if trig.type in _MOVES:
             clause_text = sent.text[lo:hi]
             has_district = any(p.kind == "district" for p in places)
-            if (not places or (trig.type in (EventType.HANDOVER, EventType.WITHDRAWAL) and not has_district)) and A.ANAPHOR.search(clause_text if places else sent.text):
+            if (not places or (trig.type in _SCHEDULE_TYPES and not has_district)) and A.ANAPHOR.search(clause_text if places else sent.text):
                 places = _previous_district(doc, trig.start) or places
             if not places and _THE_CITY.search(clause_text):
                 places = _previous_district(doc, trig.start, kinds=("city", "town"))
@@ -390,12 +405,12 @@ def build_events(doc: Doc) -> None:
         if tx is None and not vague and trig.type == EventType.VIOLATION and mod == Modality.OCCURRED:
             # "officials said strikes in the intervening hours killed 13": the day the paragraph is about
             tx = _paragraph_day(doc, trig)
-        if not places and trig.type in (EventType.VIOLATION, EventType.RETURN) and mod == Modality.OCCURRED:
+        if not places and trig.type in _PLACED_ANYWAY and mod == Modality.OCCURRED:
             # an attack or a return happens somewhere: the region the report is about
             places = _main_region(doc)
         names = A.unique_names(places)
         if trig.type == EventType.HANDOVER:
-            if not names and re.match(r"(?i)the$", sent.text[max(0, ts - 4) : ts].strip() or "x") and re.match(r"(?i)hand-?over|transfer", trig.text):
+            if not names and _THE_AT_END.match(sent.text[max(0, ts - 4) : ts].strip() or "x") and _HANDOVER_NOUN.match(trig.text):
                 places = _previous_district(doc, trig.start, 4)  # "The handover" of the district in question
                 names = A.unique_names(places)
             districts = [n for n, p in zip(names, places) if p.kind in A.DISTRICT_KINDS or p.kind in ("district",)]
@@ -408,8 +423,8 @@ def build_events(doc: Doc) -> None:
                               confidence=_confidence(trig.confidence, places, tx, agent), date_precision=getattr(tx, "precision", None), **base)
                     )
                 continue
-        if trig.type == EventType.RETURN and mod == Modality.OCCURRED and q and re.match(r"(?i)(?:more than|over|some|about|nearly|almost|at least)\b", q) \
-                and re.search(r"\b(?:have|has|had)\s+(?:\w+\s+)?$", sent.text[max(0, ts - 20) : ts]):
+        if trig.type == EventType.RETURN and mod == Modality.OCCURRED and q and _ROUGH_NUMBER.match(q) \
+                and _PERFECT_BEFORE.search(sent.text[max(0, ts - 20) : ts]):
             mod = Modality.ONGOING  # a cumulative total is a process under way
         doc.events.append(
             Event(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .anchors import CueSet
 from .caseless import caseless
 
 # Clause boundaries inside a sentence.
@@ -104,6 +105,13 @@ def _bounds_in(spans: list[tuple[int, int]], n: int, start: int, end: int) -> tu
     return lo, hi
 
 
+# The cue patterns read in the words before a trigger, and in a whole sentence:
+# one scan of a text tells which of them can match there at all (``anchors.CueSet``).
+_NEAR_CUES = CueSet([NEGATION, YET_TO, FORCED_TO, PAST_PLAN, PLANNED, HYPOTHETICAL, ONGOING, SAID, LIGHT_VERB, FINITE_PAST, PAST_VERB])
+_TRIGGER_CUES = CueSet([NEGATION, ONGOING, PLANNED])
+_SENTENCE_CUES = CueSet([AS_PLANNED, NO_DATE, NOT_YET])
+
+
 class SentenceCues:
     """What ``modality`` reads from a whole sentence, computed once for all the
     triggers of that sentence: the text with "as planned" phrases blanked, its
@@ -121,7 +129,20 @@ class SentenceCues:
     @property
     def text(self) -> str:
         """The sentence with "as planned" / "later than planned" blanked out (same length)."""
-        return self._get("text", lambda: AS_PLANNED.sub(lambda m: " " * len(m.group(0)), self.sentence))
+        return self._get("text", self._blanked)
+
+    def _blanked(self) -> str:
+        scan = _SENTENCE_CUES.scan(self.sentence)
+        if not scan.may_match(AS_PLANNED):
+            self._cache["scan"] = scan  # the text is the sentence: its scan serves the cues below
+            return self.sentence
+        return AS_PLANNED.sub(lambda m: " " * len(m.group(0)), self.sentence)
+
+    @property
+    def scan(self):
+        """The ``_SENTENCE_CUES`` scan of ``text``."""
+        text = self.text
+        return self._get("scan", lambda: _SENTENCE_CUES.scan(text))
 
     def clause(self, start: int, end: int, *, original: bool = False) -> tuple[int, int]:
         """``clause_bounds`` of the blanked text (or of the original sentence)."""
@@ -133,11 +154,11 @@ class SentenceCues:
 
     @property
     def no_date(self) -> bool:
-        return self._get("no_date", lambda: bool(NO_DATE.search(self.text)))  # type: ignore[return-value]
+        return self._get("no_date", lambda: bool(self.scan.search(NO_DATE)))  # type: ignore[return-value]
 
     @property
     def not_yet(self) -> bool:
-        return self._get("not_yet", lambda: bool(NOT_YET.search(self.text)))  # type: ignore[return-value]
+        return self._get("not_yet", lambda: bool(self.scan.search(NOT_YET)))  # type: ignore[return-value]
 
 
 def _last_word_window(text: str, n: int) -> str:
@@ -154,18 +175,13 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
     # "ten days later than first planned" reports a delay, not a plan
     sentence = cues.text
     lo, hi = cues.clause(start, end)
-    found_planned: dict[str, re.Match | None] = {}
-
-    def planned(text: str) -> re.Match | None:
-        """``PLANNED.search(text)``, once per text in this call (the words before the
-        trigger are read up to five times)."""
-        if text not in found_planned:
-            found_planned[text] = PLANNED.search(text)
-        return found_planned[text]
-
     left = sentence[lo:start]
     trig = sentence[start:end]
     right = sentence[end:hi]
+    # the words before the trigger: one scan of the last ten tells which cues can
+    # occur in them (and in the last seven, ``left_only``, a suffix after a blank)
+    wide_text = _last_word_window(left, 10)
+    wide = _NEAR_CUES.scan(wide_text)
     near_left = _last_word_window(left, 7)
     clause = sentence[lo:hi]
     nominal = bool(NOMINAL.match(trig.strip()))
@@ -176,13 +192,41 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         after = sentence[end:]
         follow = " ".join(after.split()[:10])
         near_left = near_left + " " + follow
-        if POSTPONED.search(after[:170]) and not planned(left_only):
+    near = _NEAR_CUES.scan(near_left) if nominal else None
+    at_trigger = _TRIGGER_CUES.scan(trig)
+
+    def in_left(rx) -> re.Match | None:
+        """``rx.search(left_only)``."""
+        return rx.search(left_only) if wide.may_match(rx) else None
+
+    def in_near(rx) -> re.Match | None:
+        """``rx.search(near_left)``."""
+        return near.search(rx) if near is not None else in_left(rx)
+
+    found_planned: dict[str, re.Match | None] = {}
+
+    def planned(where: str) -> re.Match | None:
+        """``PLANNED.search`` of the words before the trigger ("left" or "near"), of the
+        trigger or of the clause, once per call (the words before are read up to five times)."""
+        if where not in found_planned:
+            if where == "left":
+                found_planned[where] = in_left(PLANNED)
+            elif where == "near":
+                found_planned[where] = in_near(PLANNED)
+            elif where == "trig":
+                found_planned[where] = at_trigger.search(PLANNED)
+            else:
+                found_planned[where] = PLANNED.search(clause)
+        return found_planned[where]
+
+    if nominal:
+        if POSTPONED.search(after[:170]) and not planned("left"):
             if not NEGATION.search(after[:60]):
                 return ModalityResult("postponed", "noun-postponed")
 
     date_negated = cues.no_date
     # negation: in the few words before the trigger or inside the trigger's verb group
-    neg = NEGATION.search(left_only) or NEGATION.search(trig) or (nominal and VERB_NEGATION.search(" ".join(follow.split()[:5])))
+    neg = in_left(NEGATION) or at_trigger.search(NEGATION) or (nominal and VERB_NEGATION.search(" ".join(follow.split()[:5])))
     if neg and not date_negated:
         if NOT_YET.search(clause) or cues.not_yet:
             return ModalityResult("planned", "not-yet", date_negated)
@@ -193,41 +237,41 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult("planned", "no-date", True)
     if fixed:
         return ModalityResult(fixed, "rule")
-    if YET_TO.search(left_only):
+    if in_left(YET_TO):
         return ModalityResult("planned", "yet-to")
-    if FORCED_TO.search(left_only):
+    if in_left(FORCED_TO):
         return ModalityResult("occurred", "forced-to")
     if CANCELLED.search(clause):
         return ModalityResult("cancelled", "cancelled")
     if REFUSED_STRICT.search(left):
         return ModalityResult("refused", "refused")
-    past_plan = bool(PAST_PLAN.search(_last_word_window(left, 10)) or PAST_PLAN.search(near_left))
+    past_plan = bool(wide.search(PAST_PLAN) or in_near(PAST_PLAN))
     if past_plan:
         if CONTRAST_MISS.search(sentence[end:]) or POSTPONED.search(clause):
             return ModalityResult("postponed", "past-plan-missed", past_plan=True)
         return ModalityResult("planned", "past-plan", past_plan=True)
-    if POSTPONED.search(right[:40]) and not planned(near_left):
+    if POSTPONED.search(right[:40]) and not planned("near"):
         return ModalityResult("postponed", "postponed")
     if bullet_terms:
         return ModalityResult("planned", "terms-list")
-    if HYPOTHETICAL.search(near_left):
+    if in_near(HYPOTHETICAL):
         return ModalityResult(None, "hypothetical")  # "if separatists launched an attack": no event
-    if PRESENT_PASSIVE.search(near_left + " " + trig + " " + right[:20]) and not planned(near_left):
+    if PRESENT_PASSIVE.search(near_left + " " + trig + " " + right[:20]) and not planned("near"):
         return ModalityResult("ongoing", "present-passive")
     if SINCE.search(right) and PERFECT_AUX.search(near_left + " " + trig):
         return ModalityResult("ongoing", "since-perfect")
-    if ONGOING.search(near_left) or ONGOING.search(trig) or PERFECT_PROGRESSIVE.search(near_left + " " + trig):
+    if in_near(ONGOING) or at_trigger.search(ONGOING) or PERFECT_PROGRESSIVE.search(near_left + " " + trig):
         return ModalityResult("ongoing", "ongoing")
-    if planned(trig):
+    if planned("trig"):
         return ModalityResult("planned", "modal-in-trigger")
-    if PAST_VERB.search(trig) and not planned(near_left) and not nominal:
+    if PAST_VERB.search(trig) and not planned("near") and not nominal:
         return ModalityResult("occurred", "past-trigger")
-    if (PARTICIPLE_AFTER_PAST.search(sentence[:end]) or PARTICIPLE_AFTER_PAST.search(sentence[:start].rstrip())) and not planned(left_only):
+    if (PARTICIPLE_AFTER_PAST.search(sentence[:end]) or PARTICIPLE_AFTER_PAST.search(sentence[:start].rstrip())) and not planned("left"):
         # "Troops entered X on Tuesday, completing the return of ..." / ", taking back ..."
         return ModalityResult("occurred", "participle-after-past")
-    if planned(near_left):
+    if planned("near"):
         return ModalityResult("planned", "modal")
-    if PROGRESSIVE.search(near_left + " " + trig) and not SAID.search(near_left):
+    if PROGRESSIVE.search(near_left + " " + trig) and not in_near(SAID):
         # "Armenia is handing back" describes a schedule in news register
         return ModalityResult("planned" if HANDING.search(trig + near_left) else "ongoing", "progressive")
     if PERFECT.search(near_left + " " + trig) or PAST_VERB.search(trig):
@@ -236,13 +280,13 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult("planned", "infinitive")
     # nominal or present-tense trigger: read the clause's verbs
     if nominal:
-        if LIGHT_VERB.search(left_only):
+        if in_left(LIGHT_VERB):
             return ModalityResult("occurred", "light-verb")
-        if FINITE_PAST.search(near_left):
-            return ModalityResult("planned" if planned(clause) else "occurred", "noun-finite-past")
+        if in_near(FINITE_PAST):
+            return ModalityResult("planned" if planned("clause") else "occurred", "noun-finite-past")
         return ModalityResult("planned", "noun-present")
-    if PAST_VERB.search(right) or PAST_VERB.search(near_left):
-        if planned(clause):
+    if PAST_VERB.search(right) or in_near(PAST_VERB):
+        if planned("clause"):
             return ModalityResult("planned", "clause-modal")
         return ModalityResult("occurred", "clause-past")
     return ModalityResult("planned", "present")
