@@ -37,7 +37,7 @@ import threading
 from dataclasses import dataclass
 from importlib import resources
 
-from ..geo.gazetteer import _APOS, _CAPWORD_RE, _TOK, _WTOK, _fold_text, _is_wordish, fold, longest_match
+from ..geo.gazetteer import _WTOK, CapitalWords, _fold_text, _is_wordish, fold, longest_match
 
 __all__ = ["PartyMatch", "find_parties", "canonical_party", "PartyLexicon"]
 
@@ -138,19 +138,8 @@ class PartyLexicon:
         return cls._default
 
     # ------------------------------------------------------------------ helpers
-    def _candidates(self, text: str, folded: str) -> list[tuple[int, int, str]]:
-        out = []
-        for m in _CAPWORD_RE.finditer(text):
-            p, e = m.span()
-            if p and _is_wordish(text[p - 1]):
-                continue
-            if e < len(text) and text[e] in _APOS:
-                m2 = _TOK.match(folded, p)
-                e = m2.end()
-                k = m2.group().replace("'", "")
-            else:
-                k = folded[p:e]
-            out.append((p, e, k))
+    def _candidates(self, text: str, folded: str, words: CapitalWords | None = None) -> list[tuple[int, int, str]]:
+        out = (words if words is not None else CapitalWords(text, folded)).items
         extra = []
         for w in self.lower_first:
             i = folded.find(w)
@@ -177,12 +166,13 @@ class PartyLexicon:
         return hit  # (end, "force"|"title")
 
     # ------------------------------------------------------------------ matching
-    def find(self, text: str) -> list[PartyMatch]:
-        folded = _fold_text(text)
+    def find(self, text: str, words: CapitalWords | None = None) -> list[PartyMatch]:
+        """Every party mention; ``words``: the text's ``CapitalWords``, if already read."""
+        folded = _fold_text(text) if words is None else words.folded
         index, first, prefixes = self.index, self.first, self.prefixes
         out: list[PartyMatch] = []
         done = 0
-        for p, kend, k in self._candidates(text, folded):
+        for p, kend, k in self._candidates(text, folded, words):
             if p < done or k not in first:
                 continue
             hit = self._longest(folded, k, kend, index, prefixes)
@@ -260,9 +250,9 @@ def _read_lexicon() -> list[tuple[str, str, str, str | None]]:
     return rows
 
 
-def find_parties(text: str) -> list[PartyMatch]:
+def find_parties(text: str, words: CapitalWords | None = None) -> list[PartyMatch]:
     """Every party mention: non-overlapping, sorted, longest match wins."""
-    return PartyLexicon.default().find(text)
+    return PartyLexicon.default().find(text, words)
 
 
 def canonical_party(name: str) -> str | None:

@@ -79,13 +79,23 @@ def _report_country(doc: Doc, gaz) -> str | None:
     return max(counts, key=counts.get) if counts else None
 
 
+def _capital_words(doc: Doc):
+    """The report's capitalised words, read once for the places and the parties steps."""
+    from ..geo.gazetteer import CapitalWords
+
+    words = doc._index.get("capital_words")
+    if words is None or words.text is not doc.text:
+        words = doc._index["capital_words"] = CapitalWords(doc.text)
+    return words
+
+
 def step_places(doc: Doc) -> None:
     """Gazetteer places; "the south" / "the east" of the report's country become regions."""
     from ..geo import Gazetteer
     from ..geo.gazetteer import PlaceMatch
 
     gaz = Gazetteer.default()
-    doc.places = [p for p in gaz.find(doc.text) if p.end > doc.dateline_end]
+    doc.places = [p for p in gaz.find(doc.text, _capital_words(doc)) if p.end > doc.dateline_end]
     country = None
     extra = []
     has_compass_word = any(w in doc.text for w in _COMPASS_WORDS)  # else the scan finds nothing
@@ -112,7 +122,7 @@ def step_parties(doc: Doc) -> None:
     """Parties; a capital used as a metonym ("Baku agreed") is a party, not a place."""
     from .parties import find_parties
 
-    doc.parties = [p for p in find_parties(doc.text) if p.end > doc.dateline_end]
+    doc.parties = [p for p in find_parties(doc.text, _capital_words(doc)) if p.end > doc.dateline_end]
     # "on Azerbaijani territory": a demonym with territory/soil names the country as a place
     from ..geo.gazetteer import PlaceMatch
 

@@ -182,6 +182,38 @@ def _is_wordish(c: str) -> bool:
     return c.isalnum() or c in "'’ʻ_"
 
 
+# a capitalised word not glued to a word character or apostrophe before it (``_is_wordish``:
+# ``\w`` is exactly ``isalnum()`` or "_")
+_CAPWORD_START_RE = re.compile(rf"(?<![\w'’ʻ])[A-Z{_UPPER}][^\W_]*")
+_APOS_EXTRA = "".join(c for c in _APOS if c not in "'’ʻ")  # also glue a place name, not a party name
+
+
+class CapitalWords:
+    """The capitalised words of a text, read once for the gazetteer and the party
+    lexicon: ``items`` are ``(start, end, key)`` with the folded word as key (a word
+    with an apostrophe inside, "K'arvachar", read whole without it); ``folded`` is
+    ``_fold_text(text)``. Words glued to a word character or to one of "'’ʻ" before
+    them are left out (``_is_wordish``)."""
+
+    __slots__ = ("text", "folded", "items")
+
+    def __init__(self, text: str, folded: str | None = None):
+        self.text = text
+        self.folded = folded = _fold_text(text) if folded is None else folded
+        out = []
+        n = len(text)
+        for m in _CAPWORD_START_RE.finditer(text):
+            p, e = m.span()
+            if e < n and text[e] in _APOS:  # K'arvachar, Azerbaijan's
+                t = _TOK.match(folded, p)
+                e = t.end()
+                k = t.group().replace("'", "")
+            else:
+                k = folded[p:e]
+            out.append((p, e, k))
+        self.items = out
+
+
 def _type_hits(folded: str) -> list[tuple[int, int, str]]:
     """``(start, end, word)`` of whole-word type words ("district", "corridors"...); str.find is fast."""
     hits = []
@@ -491,24 +523,13 @@ class Gazetteer:
                                      if e.mode == "any" and e.surface[:1].islower()}))
         return self._lf
 
-    def _candidates(self, text: str, folded: str) -> list[tuple[int, int, str]]:
+    def _candidates(self, text: str, folded: str, words: CapitalWords | None = None) -> list[tuple[int, int, str]]:
         """``(start, end, key)`` of words where a place may start: capitalised words, plus
         the first words of lower-case aliases ("southern Lebanon")."""
-        out = []
-        n = len(text)
-        for m in _CAPWORD_RE.finditer(text):
-            p, e = m.span()
-            if p:
-                c = text[p - 1]
-                if c.isalnum() or c in _APOS or c == "_":  # O'Brien, 2B
-                    continue
-            if e < n and text[e] in _APOS:  # K'arvachar, Azerbaijan's
-                m = _TOK.match(folded, p)
-                e = m.end()
-                k = m.group().replace("'", "")
-            else:
-                k = folded[p:e]
-            out.append((p, e, k))
+        if words is None:
+            words = CapitalWords(text, folded)
+        # a place name is not glued to any apostrophe-like mark either (2B, O'Brien: see CapitalWords)
+        out = [w for w in words.items if not (w[0] and text[w[0] - 1] in _APOS_EXTRA)]
         extra = []
         for w in self._lower_first():
             i = folded.find(w)
@@ -520,14 +541,15 @@ class Gazetteer:
             out = sorted(set(out) | set(extra))
         return out
 
-    def find(self, text: str) -> list[PlaceMatch]:
-        """Every place mention: longest match wins, non-overlapping, sorted by offset."""
-        folded = _fold_text(text)
+    def find(self, text: str, words: CapitalWords | None = None) -> list[PlaceMatch]:
+        """Every place mention: longest match wins, non-overlapping, sorted by offset.
+        ``words``: the text's ``CapitalWords``, when the caller has them already."""
+        folded = _fold_text(text) if words is None else words.folded
         index, first, prefixes = self._index, self._first, self._prefixes
         records = self.records
         out: list[PlaceMatch] = []
         done = 0  # everything before this offset is consumed
-        for p, kend, k in self._candidates(text, folded):
+        for p, kend, k in self._candidates(text, folded, words):
             if p < done:
                 continue
             if k not in first:
