@@ -416,11 +416,14 @@ def finditer_bounded(rx: re.Pattern, text: str, lead_boundary: bool, pos: int = 
         pos = m.end() if m.end() > st else st + 1
 
 
-def _cands(text: str, folded: str | None = None) -> list[_Cand]:
+def _cands(text: str, folded: str | None = None, where: list | None = None) -> list[_Cand]:
+    """Candidate expressions of ``text``; ``folded`` is ``fold_case(text)`` and ``where``
+    the ``_anchored().places`` of its key text, when the caller has them already."""
     out: list[_Cand] = []
     low = folded if folded is not None else fold_case(text)
     anchored = _anchored()
-    where = anchored.places(key_text(low))
+    if where is None:
+        where = anchored.places(key_text(low))
     for i, (kind, orig, rx, lead) in enumerate(_FAST_PATTERNS):
         source = low if rx is not orig else text
         if where[i] is not None:
@@ -722,15 +725,17 @@ def _timed(text: str, time_tx: Timex, day_tx: Timex | None, d: dt.date, s: int, 
     return Timex(s, e, text[s:e], "TIME", f"{d.isoformat()}T{hhmm}", d, "time", sig, mod)
 
 
-def tag_spans(text: str, anchor: dt.date, spans: list[tuple[int, int]], previous: dt.date | None = None) -> list[list[Timex]]:
+def tag_spans(text: str, anchor: dt.date, spans: list[tuple[int, int]], previous: dt.date | None = None,
+              folded: str | None = None, where: list | None = None) -> list[list[Timex]]:
     """Temporal expressions of every sentence span of ``text`` (one pattern pass over
     the whole text), each resolved with its own sentence's tense; ``previous``
-    carries the last day mentioned from one sentence to the next."""
+    carries the last day mentioned from one sentence to the next. ``folded`` and
+    ``where``: see ``_cands`` (the pipeline shares one anchor pass with the triggers)."""
     out: list[list[Timex]] = [[] for _ in spans]
     if not spans or not text:
         return out
     try:
-        cands = _cands(text)
+        cands = _cands(text, folded, where)
     except (ValueError, OverflowError, KeyError, IndexError):
         return out
     import bisect

@@ -442,10 +442,11 @@ def build_events(doc: Doc) -> None:
         )
 
 
-def find_triggers_step(doc: Doc) -> None:
+def find_triggers_step(doc: Doc, folded: str | None = None, where: list | None = None) -> None:
+    """Triggers of the sentences after the dateline; ``folded``, ``where``: see ``find_triggers_in``."""
     idx = [i for i, s in enumerate(doc.sentences) if s.end > doc.dateline_end]
     spans = [(doc.sentences[i].start, doc.sentences[i].end) for i in idx]
-    for i, cands in zip(idx, find_triggers_in(doc.text, spans)):
+    for i, cands in zip(idx, find_triggers_in(doc.text, spans, folded, where)):
         s = doc.sentences[i]
         for c in cands:
             doc.triggers.append(

@@ -44,12 +44,38 @@ def step_dateline(doc: Doc) -> None:
     doc.dateline_end = m.end() if m else 0
 
 
+_SHARED_ANCHORS = None
+
+
+def _anchor_places(doc: Doc) -> tuple[str, list, list]:
+    """The folded report and where each date pattern and each trigger rule may begin
+    in it: one ``AnchoredPatterns`` pass over the whole text serves both steps
+    (the trigger step tries its rules only inside its sentences)."""
+    global _SHARED_ANCHORS
+    found = doc._index.get("anchor_places")
+    if found is not None and found[0] is doc.text:
+        return found[1]
+    from ..dates import _anchored, fold_case
+    from .anchors import AnchoredPatterns, key_text
+    from .triggers import anchored_rules
+
+    if _SHARED_ANCHORS is None:
+        _SHARED_ANCHORS = (len(_anchored().patterns), AnchoredPatterns(_anchored().patterns + anchored_rules().patterns))
+    n_dates, shared = _SHARED_ANCHORS
+    folded = fold_case(doc.text)
+    where = shared.places(key_text(folded))
+    result = (folded, where[:n_dates], where[n_dates:])
+    doc._index["anchor_places"] = (doc.text, result)
+    return result
+
+
 def step_dates(doc: Doc) -> None:
     from ..dates import tag_spans
 
     out = []
     spans = [(s.start, s.end) for s in doc.sentences]
-    for s, found in zip(doc.sentences, tag_spans(doc.text, doc.anchor, spans)):
+    folded, where, _ = _anchor_places(doc)
+    for s, found in zip(doc.sentences, tag_spans(doc.text, doc.anchor, spans, None, folded, where)):
         for t in found:
             t = t.moved(s.start)
             if t.end <= doc.dateline_end:
@@ -145,7 +171,8 @@ def step_parties(doc: Doc) -> None:
 def step_triggers(doc: Doc) -> None:
     from .events import find_triggers_step
 
-    find_triggers_step(doc)
+    folded, _, where = _anchor_places(doc)
+    find_triggers_step(doc, folded, where)
 
 
 def step_events(doc: Doc) -> None:

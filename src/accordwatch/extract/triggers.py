@@ -116,13 +116,16 @@ def find_triggers(text: str) -> list[Candidate]:
     return find_triggers_in(text, [(0, len(text))])[0]
 
 
-def find_triggers_in(text: str, spans: list[tuple[int, int]]) -> list[list[Candidate]]:
+def find_triggers_in(text: str, spans: list[tuple[int, int]], folded: str | None = None,
+                     where: list | None = None) -> list[list[Candidate]]:
     """Trigger candidates of every sentence span of ``text`` (offsets into ``text``).
 
     Each rule is tried only where its first words occur (``anchors``; a rule
     whose beginnings cannot be listed scans the whole text once, not once per
     sentence); a match belongs to the sentence that contains it, and its
-    requires/forbids window is clipped to that sentence.
+    requires/forbids window is clipped to that sentence. ``folded`` is
+    ``fold_case(text)`` and ``where`` the ``anchored_rules().places`` of its key text
+    (of all of it, or of the spans), when the caller has them already.
     """
     import bisect
 
@@ -133,10 +136,11 @@ def find_triggers_in(text: str, spans: list[tuple[int, int]]) -> list[list[Candi
     from ..dates import finditer_bounded, fold_case
 
     lo_all, hi_all = spans[0][0], spans[-1][1]
-    low = fold_case(text)
+    low = fold_case(text) if folded is None else folded
     region = None
     anchored = anchored_rules()
-    where = anchored.places(key_text(low), lo_all, hi_all)
+    if where is None:
+        where = anchored.places(key_text(low), lo_all, hi_all)
     for ri, rule in enumerate(load_rules()):
         if where[ri] is not None:
             if not where[ri]:
