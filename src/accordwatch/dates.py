@@ -31,7 +31,7 @@ from .extract.caseless import caseless
 __all__ = ["Timex", "add_duration", "parse_number", "tag", "tense_of"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Timex:
     start: int
     end: int
@@ -44,6 +44,13 @@ class Timex:
     mod: str | None = None
     duration_days: int | None = None
     anchor: str | None = None
+
+    def __init__(self, start: int, end: int, text: str, type: str, value: str, date: dt.date | None, precision: str | None,
+                 signal: str | None, mod: str | None = None, duration_days: int | None = None, anchor: str | None = None):
+        # the generated ``__init__`` of a frozen dataclass stores each field with its own ``object.__setattr__`` call; this one stores them all at once (tens of timexes per report)
+        object.__setattr__(self, "__dict__", {
+            "start": start, "end": end, "text": text, "type": type, "value": value, "date": date, "precision": precision,
+            "signal": signal, "mod": mod, "duration_days": duration_days, "anchor": anchor})
 
     def moved(self, offset: int) -> "Timex":
         """This timex with its offsets moved by ``offset``: ``dataclasses.replace``

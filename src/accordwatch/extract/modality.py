@@ -76,12 +76,16 @@ HANDING = caseless(r"\b(?:handing|returning|giving)\b")
 TO_AT_END = caseless(r"\bto$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ModalityResult:
     modality: str | None  # None = negated, no event
     cue: str
     date_negated: bool = False
     past_plan: bool = False
+
+    def __init__(self, modality: str | None, cue: str, date_negated: bool = False, past_plan: bool = False):
+        # the generated ``__init__`` of a frozen dataclass stores each field with its own ``object.__setattr__`` call; this one stores them all at once
+        object.__setattr__(self, "__dict__", {"modality": modality, "cue": cue, "date_negated": date_negated, "past_plan": past_plan})
 
 
 def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:

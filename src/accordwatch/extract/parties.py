@@ -42,7 +42,7 @@ from ..geo.gazetteer import _WTOK, CapitalWords, _fold_text, _is_wordish, fold, 
 __all__ = ["PartyMatch", "find_parties", "canonical_party", "PartyLexicon"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class PartyMatch:
     start: int
     end: int
@@ -50,6 +50,10 @@ class PartyMatch:
     party: str
     kind: str  # country|capital|metonym|demonym|group|organisation|official|title
     person: str | None = None
+
+    def __init__(self, start: int, end: int, text: str, party: str, kind: str, person: str | None = None):
+        # the generated ``__init__`` of a frozen dataclass stores each field with its own ``object.__setattr__`` call; this one stores them all at once (tens of parties per report)
+        object.__setattr__(self, "__dict__", {"start": start, "end": end, "text": text, "party": party, "kind": kind, "person": person})
 
 
 # Nouns after a demonym or "Country's": the party acting through its forces or offices.

@@ -36,13 +36,17 @@ _WORD_BEFORE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z.]*)$")
 _BULLET = re.compile(r"^[•\-–—*·▪●]\s+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Sentence:
     start: int
     end: int
     text: str
     bullet: bool = False
     paragraph: int = 0
+
+    def __init__(self, start: int, end: int, text: str, bullet: bool = False, paragraph: int = 0):
+        # the generated ``__init__`` of a frozen dataclass stores each field with its own ``object.__setattr__`` call; this one stores them all at once
+        object.__setattr__(self, "__dict__", {"start": start, "end": end, "text": text, "bullet": bullet, "paragraph": paragraph})
 
 
 def _is_abbreviation(text: str, dot_pos: int) -> bool:

@@ -99,12 +99,16 @@ def anchored_rules():
     return AnchoredPatterns([r.fast if not r.lead_boundary else re.compile(r.pattern.pattern) for r in load_rules()])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Candidate:
     start: int
     end: int
     text: str
     rule: TriggerRule
+
+    def __init__(self, start: int, end: int, text: str, rule: TriggerRule):
+        # the generated ``__init__`` of a frozen dataclass stores each field with its own ``object.__setattr__`` call; this one stores them all at once
+        object.__setattr__(self, "__dict__", {"start": start, "end": end, "text": text, "rule": rule})
 
 
 def find_triggers(text: str) -> list[Candidate]:

@@ -119,7 +119,7 @@ def fold(name: str) -> str:
 # --------------------------------------------------------------------------- data types
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class PlaceMatch:
     start: int
     end: int
@@ -128,6 +128,11 @@ class PlaceMatch:
     kind: str
     country: str | None
     confidence: float
+
+    def __init__(self, start: int, end: int, text: str, name: str, kind: str, country: str | None, confidence: float):
+        # the generated ``__init__`` of a frozen dataclass stores each field with its own ``object.__setattr__`` call; this one stores them all at once (tens of places per report)
+        object.__setattr__(self, "__dict__", {
+            "start": start, "end": end, "text": text, "name": name, "kind": kind, "country": country, "confidence": confidence})
 
 
 @dataclass
