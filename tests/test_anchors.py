@@ -105,3 +105,25 @@ def test_timex_moved_is_replace() -> None:
         assert t.moved(7) == dataclasses.replace(t, start=t.start + 7, end=t.end + 7)
     assert [f.name for f in dataclasses.fields(D.Timex)] == [
         "start", "end", "text", "type", "value", "date", "precision", "signal", "mod", "duration_days", "anchor"]
+
+
+_CUE_WORDS = WORDS + ["not", "no", "never", "will", "would", "was", "due", "to", "is", "has", "been", "had", "yet",
+                      "forced", "if", "began", "still", "said", "scheduled", "n't", "don't", "as", "planned", "later", "than"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_CUE_WORDS), max_size=30), st.lists(st.sampled_from([" ", "", "  ", "\n", ", "]), min_size=30, max_size=30))
+def test_cue_scan_skips_only_patterns_that_cannot_match(words: list[str], seps: list[str]) -> None:
+    from accordwatch.extract import modality as M
+
+    text = "".join(w + s for w, s in zip(words, seps))
+    for cues in (M._NEAR_CUES, M._TRIGGER_CUES, M._SENTENCE_CUES):
+        scan = cues.scan(text)
+        for rx in cues.patterns:
+            want = rx.search(text)
+            got = scan.search(rx)
+            assert (want and want.span()) == (got and got.span()), rx.pattern[:60]
+            # may_match also covers every suffix that starts after a blank
+            for i, ch in enumerate(text):
+                if ch == " " and rx.search(text[i + 1 :]):
+                    assert scan.may_match(rx), (rx.pattern[:60], text)

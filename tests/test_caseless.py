@@ -89,3 +89,15 @@ def test_lower_pattern_keeps_escapes_and_group_names() -> None:
     assert _lower_pattern("ſ") is None  # matches 's' ignoring case
     assert caseless(r"\bAgreed\b").search("they AGREED") is not None
     assert isinstance(caseless("x", 0).search("x"), re.Match)
+
+
+def test_seek_pattern_is_built_for_most_patterns() -> None:
+    assert sum(c._seek is not None for _n, c in PATTERNS) > 30
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="abcdeinorstuwyABDINORSTW ,.;'-\n0123456789", max_size=80), st.integers(0, 80), st.integers(0, 80))
+def test_search_with_pos_and_endpos(text: str, pos: int, endpos: int) -> None:
+    for _name, c in PATTERNS:
+        want, got = c.rx.search(text, pos, endpos), c.search(text, pos, endpos)
+        assert (want and want.span()) == (got and got.span()), c.pattern[:60]

@@ -207,3 +207,17 @@ def test_find_is_fast(gaz):
         gaz.find(text)
     per_call = (time.perf_counter() - t0) / 50
     assert per_call < 0.01  # generous bound for slow CI; ~0.3 ms on the dev machine
+
+
+def test_capital_words_shared_with_the_party_lexicon(gaz):
+    from accordwatch.extract.parties import PartyLexicon
+    from accordwatch.geo.gazetteer import CapitalWords
+
+    text = "O'Brien said 2Baku and ʼShusha, ‘Lachin and K'arvachar near Azerbaijan's Aghdam; _Fuzuli, the Armenian army left."
+    words = CapitalWords(text)
+    keys = [k for _s, _e, k in words.items]
+    assert "karvachar" in keys and "azerbaijan's" not in keys and "brien" not in keys and "baku" not in keys
+    assert gaz.find(text) == gaz.find(text, words)
+    assert [p.name for p in gaz.find(text)].count("Shusha") == 0  # glued to an apostrophe-like mark
+    lex = PartyLexicon.default()
+    assert lex.find(text) == lex.find(text, words)

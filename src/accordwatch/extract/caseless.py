@@ -63,6 +63,33 @@ def _lower_pattern(src: str) -> str | None:
     return "".join(out)
 
 
+def _seek_pattern(fast: re.Pattern) -> re.Pattern | None:
+    """A pattern whose ``search`` finds where ``fast``'s first match begins, faster.
+
+    ``re`` skips quickly to the places where a pattern can begin only when the pattern
+    starts with a character or a character class, not with ``\\b``, which most of ours
+    start with. When every match of ``fast`` begins at a word boundary with one of a
+    set of letters (``anchors.beginnings``), ``[those letters](?<=(?=FAST).)`` matches the
+    first of those letters, at the place where ``fast`` matches: the lookbehind steps
+    back over the letter just read and the lookahead inside it runs ``fast`` from there.
+    The search then skips through the text as fast as for a plain character class
+    (measured faster for every pattern of the extractor, even with 15 first letters).
+    """
+    from .anchors import beginnings  # anchors does not import this module
+
+    keys = beginnings(fast)
+    if not keys:
+        return None
+    first = {k[0] for k in keys}
+    if not all(c.isascii() and (c.isalpha() or c == "0") for c in first):
+        return None
+    chars = "".join(sorted("0-9" if c == "0" else c for c in first))  # digits are keyed as "0"
+    try:
+        return re.compile(f"[{chars}](?<=(?={fast.pattern}).)", fast.flags)
+    except re.error:  # e.g. inline global flags, which must open a pattern
+        return None
+
+
 class Caseless:
     """A case-insensitive pattern with a fast path for ASCII text (see the module doc).
 
@@ -77,13 +104,15 @@ class Caseless:
         self.groupindex = rx.groupindex
 
     def __getattr__(self, name: str):
-        """``_fast`` (the lower-cased pattern) and ``_required`` (its literals) are made on
-        first use, so that importing the extractor compiles nothing twice."""
-        if name not in ("_fast", "_required"):
+        """``_fast`` (the lower-cased pattern), ``_seek`` (see ``_seek_pattern``) and
+        ``_required`` (its literals) are made on first use, so that importing the
+        extractor compiles nothing twice."""
+        if name not in ("_fast", "_seek", "_required"):
             raise AttributeError(name)
         rx = self.rx
         lowered = _lower_pattern(rx.pattern) if rx.flags & re.IGNORECASE else None
         self._fast = re.compile(lowered, rx.flags & ~re.IGNORECASE) if lowered is not None else None
+        self._seek = _seek_pattern(self._fast) if self._fast is not None else None
         required = required_literals(lowered) if lowered is not None else None
         self._required = tuple(sorted(required)) if required and len(required) <= MAX_LITERALS else None
         return getattr(self, name)
@@ -114,7 +143,7 @@ class Caseless:
                     break
             else:
                 return None
-        m = self._fast.search(low, pos, end)
+        m = (self._seek or self._fast).search(low, pos, end)
         return None if m is None else self.rx.match(text, m.start(), end)
 
     def match(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match | None:
