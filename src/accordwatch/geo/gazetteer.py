@@ -188,8 +188,9 @@ def _is_wordish(c: str) -> bool:
 
 
 # a capitalised word not glued to a word character or apostrophe before it (``_is_wordish``:
-# ``\w`` is exactly ``isalnum()`` or "_")
-_CAPWORD_START_RE = re.compile(rf"(?<![\w'’ʻ])[A-Z{_UPPER}][^\W_]*")
+# ``\w`` is exactly ``isalnum()`` or "_"); the capital comes first and the look-behind
+# after it (back over it), so that re skips to capitals instead of trying every position
+_CAPWORD_START_RE = re.compile(rf"[A-Z{_UPPER}](?<![\w'’ʻ].)[^\W_]*")
 _APOS_EXTRA = "".join(c for c in _APOS if c not in "'’ʻ")  # also glue a place name, not a party name
 
 
