@@ -201,6 +201,8 @@ def _iter_cues(rx: re.Pattern, window: str):
 
 
 def _cues(rx: re.Pattern, window: str) -> list[re.Match]:
+    if rx is _FUTURE:
+        return list(rx.finditer_lower(window))  # as _iter_cues, without its generator
     return list(_iter_cues(rx, window))
 
 

@@ -8,6 +8,7 @@ fields are plain lists of small frozen records with character offsets into
 from __future__ import annotations
 
 import bisect
+from bisect import bisect_left
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +75,4 @@ class Doc:
             cached = (items, len(items), [x.start for x in items])
             self._index[kind] = cached
         starts = cached[2]
-        i = bisect.bisect_left(starts, lo)
-        j = bisect.bisect_left(starts, hi)
-        return [x for x in items[i:j] if x.end <= hi]
+        return [x for x in items[bisect_left(starts, lo) : bisect_left(starts, hi)] if x.end <= hi]
