@@ -287,7 +287,7 @@ class CueSet:
                 owners[k] = owners.get(k, 0) | 1 << i
         # the seed finds the longest key at a place: it stands for every key that is a prefix of it
         self._table = {k: _or(owners.get(k[:n], 0) for n in range(1, len(k) + 1)) for k in owners}
-        trie = _trie_regex(set(owners))
+        trie = _trie_regex(set(owners)) if owners else "(?!)"  # no listed beginnings: nothing is filtered
         self._seed = re.compile(r"[^0-9A-Za-z_](?=(" + trie + "))")
         self._at = re.compile("(" + trie + ")")
         self._bits = bits

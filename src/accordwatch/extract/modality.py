@@ -165,11 +165,6 @@ class SentenceCues:
         return self._get("not_yet", lambda: bool(self.scan.search(NOT_YET)))  # type: ignore[return-value]
 
 
-def _last_word_window(text: str, n: int) -> str:
-    words = text.split()
-    return " ".join(words[-n:])
-
-
 def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False, fixed: str | None = None,
              cues: SentenceCues | None = None) -> ModalityResult:
     """Modality of the trigger at [start, end) in ``sentence``; ``cues`` (of this
@@ -184,9 +179,9 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
     right = sentence[end:hi]
     # the words before the trigger: one scan of the last ten tells which cues can
     # occur in them (and in the last seven, ``left_only``, a suffix after a blank)
-    wide_text = _last_word_window(left, 10)
-    wide = _NEAR_CUES.scan(wide_text)
-    near_left = _last_word_window(left, 7)
+    left_words = left.split()
+    wide = _NEAR_CUES.scan(" ".join(left_words[-10:]))
+    near_left = " ".join(left_words[-7:])
     clause = sentence[lo:hi]
     nominal = bool(NOMINAL.match(trig.strip()))
     left_only = near_left
