@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover - older layout
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _p  # type: ignore[no-redef]
 
-K = 5  # characters of a beginning
+K = 6  # characters of a beginning (more: fewer places where a pattern is tried and fails, a bigger trie)
 _LIMIT = 5000  # more beginnings than this: not worth listing
 _DIGIT = re.compile(r"\d")
 _OTHER_SPACE = re.compile(r"[^\S ]")
@@ -199,7 +199,17 @@ class AnchoredPatterns:
     """
 
     def __init__(self, patterns: Sequence[re.Pattern]):
-        self.patterns = list(patterns)
+        self.patterns = list(patterns)  # enough for ``finditer``; the rest is built on first use
+
+    def __getattr__(self, name: str):
+        """``begins``, the key table and the seed patterns are built on first use: a set
+        whose places another (combined) set finds costs nothing more to start."""
+        if name not in ("begins", "_table", "_seed", "_seed_ascii", "_at"):
+            raise AttributeError(name)
+        self._build()
+        return getattr(self, name)
+
+    def _build(self) -> None:
         self.begins = [beginnings(rx) for rx in self.patterns]
         owners: dict[str, set[int]] = {}
         for i, keys in enumerate(self.begins):
