@@ -37,6 +37,14 @@ def mod(sentence: str, trigger: str):
         ("The convoy reached the capital two days later than first planned, taking back the bridge.", "taking back", "occurred"),
         ("More than 5,000 refugees have come home since March 3.", "come home", "ongoing"),
         ("The valley is excluded from the handover.", "handover", None),
+        # denial: the denied action is no event (refusal, above, is one)
+        ("The ministry denied that its troops had shelled the village.", "shelled", None),
+        ("The rebels denied attacking the convoy near the bridge.", "attacking", None),
+        ("Officials rejected reports that the handover had been delayed.", "handover", None),
+        ("The army dismissed as false claims that it had left the ridge.", "left", None),
+        ("The militia, which denied any wrongdoing, withdrew from the ridge on Friday.", "withdrew", "occurred"),
+        ("The council dismissed the offer and released the detainees on Monday.", "released", "occurred"),
+        ("Guards denied entry to reporters as the troops withdrew on Friday.", "withdrew", "occurred"),
     ],
 )
 def test_modality_cues(sentence, trigger, expected):

@@ -230,6 +230,9 @@ def _duration_date(doc: Doc, sent, lo: int, hi: int, trig: Trigger):
         elif t.end <= trig.start and re.fullmatch(r"\s+to\s+", between) and re.search(r"\b(?:gave|give|given|gives|has|have|had|granted)\b[^.;]{0,30}$", doc.text[max(sent.start, t.start - 40) : t.start], re.IGNORECASE):
             prior = [x for x in doc.within("timexes", sent.start, t.start) if x.date is not None and x.precision in ("day", "time")]
             base = prior[-1].date if prior else None
+        elif t.start >= trig.end and re.search(r"\bwithin\s+(?:the\s+next\s+)?$", doc.text[max(sent.start, t.start - 20) : t.start], re.IGNORECASE):
+            # a bare "within ten days" after the action counts from the report's date
+            base = doc.anchor
         if base is not None:
             try:
                 return _Derived(base + dt.timedelta(days=t.duration_days), "day", t.start, t.end)

@@ -68,6 +68,18 @@ LIGHT_VERB = caseless(r"\b(?:carried out|conducted|completed|held|staged|finishe
 FORCED_TO = caseless(r"\b(?:forcing|forced|compelling|compelled|obliging)\b(?:\s+\w+){1,5}\s+to\s*$", re.IGNORECASE)
 PERFECT_PROGRESSIVE = caseless(r"\b(?:have|has|had) been \w+ing\b", re.IGNORECASE)
 HYPOTHETICAL = caseless(r"\b(?:if|unless|would only|provided that|in case|whether)\b", re.IGNORECASE)
+# A party denying that something happened: "denied that its forces had shelled",
+# "denied violating", "rejected reports that the handover had been postponed".
+# The denied action is not reported as an event (it would otherwise read as
+# occurred). "denied any wrongdoing" or "dismissed the offer" are not denials of
+# an action in the clause, so the cue needs that / a gerund / reports of.
+DENIAL = caseless(
+    r"\b(?:den(?:y|ies|ied|ying)\s+(?:that\b|having\b|\w+ing\b|(?:the\s+|any\s+|all\s+)?(?:media\s+|press\s+)?"
+    r"(?:reports?|claims?|allegations?|accusations?|suggestions?|rumou?rs?)\b)"
+    r"|(?:dismiss(?:ed|es|ing)?|reject(?:ed|s|ing)?|refut(?:ed|es|ing)?)\s+(?:as\s+\w+\s+)?(?:the\s+|any\s+|all\s+)?"
+    r"(?:media\s+|press\s+)?(?:reports?|claims?|allegations?|accusations?|suggestions?|rumou?rs?)\b)",
+    re.IGNORECASE,
+)
 SINCE = caseless(r"\bsince\b", re.IGNORECASE)
 FUTURE_ONLY = caseless(r"\b(?:will|shall|is to|are to|due to|expected to|set to|to be)\b", re.IGNORECASE)
 PERFECT_AUX = caseless(r"\b(?:have|has|had)\b")
@@ -218,6 +230,8 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
                 found_planned[where] = PLANNED.search(clause)
         return found_planned[where]
 
+    if DENIAL.search(left + trig):
+        return ModalityResult(None, "denied")
     if nominal:
         if POSTPONED.search(after[:170]) and not planned("left"):
             if not NEGATION.search(after[:60]):
