@@ -79,3 +79,23 @@ def test_an_undated_attack_takes_the_day_its_paragraph_is_about_and_the_report_r
     )
     [v] = [e for e in extract_events(text, D(2025, 3, 3)) if e.type.value == "violation"]
     assert v.date == D(2025, 3, 2) and v.places == ["Gaza Strip"]
+
+
+def test_shift_by_a_duration_gives_the_old_date_and_moves_the_missed_instance():
+    text = "The deadline for the Aghdam handover was pushed back by a week to November 27 at the request of Yerevan."
+    events = extract_events(text, D(2020, 11, 15))
+    [c] = [e for e in events if e.type.value == "deadline_change"]
+    assert (c.old_date, c.new_date, c.requested_by) == (D(2020, 11, 20), D(2020, 11, 27), "Armenia")
+    handovers = sorted((e.date, e.modality.value) for e in events if e.type.value == "handover")
+    assert handovers == [(D(2020, 11, 20), "postponed"), (D(2020, 11, 27), "planned")]
+
+
+def test_brought_forward_is_a_change_to_an_earlier_date():
+    [c] = changes("The prisoner exchange was brought forward by two days to November 18, officials said.", D(2020, 11, 15))
+    assert (c.old_date, c.new_date) == (D(2020, 11, 20), D(2020, 11, 18))
+
+
+def test_mediator_relaying_a_request_named_by_its_demonym():
+    [c] = changes("Baku agreed to delay the handover of Kalbajar until November 25 after Moscow relayed an Armenian request.",
+                  D(2020, 11, 15))
+    assert (c.new_date, c.requested_by, c.granted_by, c.via) == (D(2020, 11, 25), "Armenia", "Azerbaijan", "Russia")

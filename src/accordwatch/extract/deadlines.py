@@ -27,6 +27,8 @@ REQUEST = [
     caseless(r"\b(?:at the request of|at (?P<poss>\w+)'s request|requested by|on the request of)\b", I),
     caseless(r"\b(?:the )?(?:appeal|request) (?:of|from) (?:the )?", I),
     caseless(r"\b(?:argued|pressed|pushed|lobbied|called) for\b(?=[^.;]{0,40}\b(?:extension|delay|postponement|more time|extra))", I),
+    # "after Moscow relayed an Armenian request": the demonym names the requester
+    caseless(r"\b(?:an?|the) (?P<poss>[A-Z][\w-]+) (?:request|appeal|plea)\b", 0),
 ]
 GRANT = caseless(
     r"\b(?:agreed(?! to stop)|granted|grants|accepted|approved|decided|consented|allowed|gave|acceded|ordered)\b|\bwho granted\b|\bagreed jointly\b",
@@ -37,7 +39,15 @@ VIA = caseless(
     r"\b(?:passing it (?:on )?(?:through|via)|through the mediation of|mediated by|via|through|conveyed (?:to [^.;]{0,60}? )?by|brokered by|relayed by)\b",
     I,
 )
-VIA_SUBJECT = caseless(r"\b(?:passed the request on|passed on the request|conveyed the request|relayed the request|passed it on)\b", I)
+VIA_SUBJECT = caseless(
+    r"\b(?:passed the request on|passed it on|(?:passed on|conveyed|relayed|transmitted|forwarded) (?:the|an?|this|that) (?:[A-Z][\w-]+ )?(?:request|appeal|plea))\b",
+    I,
+)
+# "pushed back by a week to November 27": the shift, to find the old date from the new one
+BY_SHIFT = caseless(
+    r"\bby (?:another |a further |an extra |an additional )?(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|twenty|thirty)[- ](?:day|days|week|weeks|month|months)\b",
+    I,
+)
 REASON = [
     caseless(r"(?P<r>\b[A-Z][a-z]+(?: [a-z]+){0,8}) (?:were|was) (?:named|cited|given) as the reason", 0),
     caseless(r"\bciting (?P<r>[^.;,]{3,80})", I),
@@ -364,6 +374,12 @@ def build_deadline_frames(doc: Doc) -> None:
         f.duration_days = dd
         if f.new is None and f.old is not None and dd:
             f.new = _plus(f.old, dd)
+        elif f.old is None and f.new is not None:
+            shift = BY_SHIFT.search(doc.text, max(s.start, trig.start - 60), min(s.end, trig.end + 60))
+            back = _duration_days(shift.group(0)) if shift else None
+            if back:
+                # brought forward: the old date was later; pushed back, extended: earlier
+                f.old = _plus(f.new, back if re.search(r"forward", trig.text, I) else -back)
         _subject(doc, f, [s] + prev, trig.start)
         if f.date is None and PRESENT_PERFECT_TRIGGER.search(s.text):
             f.date = doc.anchor
