@@ -37,6 +37,10 @@ def mod(sentence: str, trigger: str):
         ("The convoy reached the capital two days later than first planned, taking back the bridge.", "taking back", "occurred"),
         ("More than 5,000 refugees have come home since March 3.", "come home", "ongoing"),
         ("The valley is excluded from the handover.", "handover", None),
+        # an action that was prevented or failed did not happen
+        ("Displaced families were prevented from returning to the valley on Saturday.", "returning", None),
+        ("Aid convoys were unable to reach the town on Monday.", "reach", None),
+        ("The militia has so far failed to hand over its heavy weapons.", "hand over", "planned"),
         # denial: the denied action is no event (refusal, above, is one)
         ("The ministry denied that its troops had shelled the village.", "shelled", None),
         ("The rebels denied attacking the convoy near the bridge.", "attacking", None),

@@ -21,7 +21,9 @@ _BOUNDARY = caseless(
 )
 
 NEGATION = caseless(
-    r"\b(?:not|n't|never|no|nor|without|ruled out|rule out|rules out|neither|none|excluded from|exempt from)\b", re.IGNORECASE
+    r"\b(?:not|n't|never|no|nor|without|ruled out|rule out|rules out|neither|none|excluded from|exempt from"
+    r"|(?:prevented|barred|blocked|stopped|kept|banned) from|fail(?:ed|s|ing)? to|unable to)\b",
+    re.IGNORECASE,
 )
 NOT_YET = caseless(
     r"\b(?:not yet|yet to|so far|still|no (?:new )?(?:date|deadline|timetable)|sets? no date|given no (?:date|timetable)|gave no (?:new )?date|has not been acted on|not been acted on|no prisoners? .{0,30}so far)\b",
