@@ -127,7 +127,7 @@ def _bounds_in(spans: list[tuple[int, int]], n: int, start: int, end: int) -> tu
 # one scan of a text tells which of them can match there at all (``anchors.CueSet``).
 _NEAR_CUES = CueSet([NEGATION, YET_TO, FORCED_TO, PAST_PLAN, PLANNED, HYPOTHETICAL, ONGOING, SAID, LIGHT_VERB, FINITE_PAST, PAST_VERB])
 _TRIGGER_CUES = CueSet([NEGATION, ONGOING, PLANNED])
-_SENTENCE_CUES = CueSet([AS_PLANNED, NO_DATE, NOT_YET])
+_SENTENCE_CUES = CueSet([AS_PLANNED, NO_DATE, NOT_YET, DENIAL])
 
 
 class SentenceCues:
@@ -177,6 +177,11 @@ class SentenceCues:
     @property
     def not_yet(self) -> bool:
         return self._get("not_yet", lambda: bool(self.scan.search(NOT_YET)))  # type: ignore[return-value]
+
+    @property
+    def may_deny(self) -> bool:
+        """Whether a ``DENIAL`` cue can occur in the sentence at all (most have none)."""
+        return self._get("may_deny", lambda: self.scan.may_match(DENIAL))  # type: ignore[return-value]
 
 
 def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False, fixed: str | None = None,
@@ -232,7 +237,7 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
                 found_planned[where] = PLANNED.search(clause)
         return found_planned[where]
 
-    if DENIAL.search(left + trig):
+    if cues.may_deny and DENIAL.search(left + trig):
         return ModalityResult(None, "denied")
     if nominal:
         if POSTPONED.search(after[:170]) and not planned("left"):
