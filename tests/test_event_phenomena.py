@@ -52,3 +52,15 @@ def test_within_of_an_agreement_whose_date_the_report_does_not_give_stays_undate
     # Counting from the report's date would be wrong: the agreement is older.
     [(kind, modality, date)] = _events("Israeli forces are to withdraw from southern Lebanon within 60 days of the agreement.")
     assert (kind, modality, date) == ("withdrawal", "planned", None)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("The first Russian peacekeepers reached Stepanakert on Thursday.", [("deployment", "occurred", "2020-11-19")]),
+        ("Shelling resumed near Hadrut late on Tuesday despite the truce.", [("violation", "occurred", "2020-11-17")]),
+        ("The two delegations reached an understanding on Tuesday.", []),  # not troops arriving anywhere
+    ],
+)
+def test_arrival_and_renewed_fire_in_other_words(text: str, expected: list) -> None:
+    assert _events(text) == expected

@@ -37,6 +37,9 @@ def mod(sentence: str, trigger: str):
         ("The convoy reached the capital two days later than first planned, taking back the bridge.", "taking back", "occurred"),
         ("More than 5,000 refugees have come home since March 3.", "come home", "ongoing"),
         ("The valley is excluded from the handover.", "handover", None),
+        # a noun named as still to come ("ahead of the handover") is planned, whatever the clause's tense
+        ("Families have left the valley ahead of the handover.", "handover", "planned"),
+        ("The shops closed in preparation for the withdrawal.", "withdrawal", "planned"),
         # an action that was prevented or failed did not happen
         ("Displaced families were prevented from returning to the valley on Saturday.", "returning", None),
         ("Aid convoys were unable to reach the town on Monday.", "reach", None),

@@ -70,6 +70,9 @@ LIGHT_VERB = caseless(r"\b(?:carried out|conducted|completed|held|staged|finishe
 FORCED_TO = caseless(r"\b(?:forcing|forced|compelling|compelled|obliging)\b(?:\s+\w+){1,5}\s+to\s*$", re.IGNORECASE)
 PERFECT_PROGRESSIVE = caseless(r"\b(?:have|has|had) been \w+ing\b", re.IGNORECASE)
 HYPOTHETICAL = caseless(r"\b(?:if|unless|would only|provided that|in case|whether)\b", re.IGNORECASE)
+# "left ahead of the handover": an action named as still to come, whatever the
+# tense of the clause around it
+AHEAD_OF = caseless(r"\b(?:ahead of|in advance of|in preparation for|prior to|pending|before)\s+(?:the\s+|its\s+|their\s+|a\s+)?(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
 # A party denying that something happened: "denied that its forces had shelled",
 # "denied violating", "rejected reports that the handover had been postponed".
 # The denied action is not reported as an event (it would otherwise read as
@@ -243,6 +246,8 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         if POSTPONED.search(after[:170]) and not planned("left"):
             if not NEGATION.search(after[:60]):
                 return ModalityResult("postponed", "noun-postponed")
+        if AHEAD_OF.search(left[-60:]):
+            return ModalityResult("planned", "ahead-of")
 
     date_negated = cues.no_date
     # negation: in the few words before the trigger or inside the trigger's verb group
