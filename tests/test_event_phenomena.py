@@ -64,3 +64,19 @@ def test_within_of_an_agreement_whose_date_the_report_does_not_give_stays_undate
 )
 def test_arrival_and_renewed_fire_in_other_words(text: str, expected: list) -> None:
     assert _events(text) == expected
+
+
+def test_a_signing_is_dated_by_the_day_at_the_end_of_its_clause() -> None:
+    text = "Russia and Ukraine signed separate deals with Turkey and the UN in Istanbul on Friday."
+    assert _events(text, dt.date(2022, 7, 22)) == [("sign", "occurred", "2022-07-22")]
+
+
+def test_a_refusal_to_renew_is_no_deadline_change() -> None:
+    assert _events("Russia said it would not renew the grain deal, which expired on Monday.", dt.date(2023, 7, 18)) == []
+    assert _events("Moscow refused to extend the deal beyond July 17.", dt.date(2023, 7, 14)) == []
+
+
+def test_units_arriving_at_a_zone_deploy_there() -> None:
+    assert _events("The last rebel units arrived at the transition zones on Tuesday.", dt.date(2017, 2, 1)) == [
+        ("deployment", "occurred", "2017-01-31")
+    ]

@@ -73,7 +73,9 @@ DURATION_CHANGE = caseless(
     I,
 )
 NEGATED_CHANGE = caseless(
-    r"\b(?:no talk of|no question of|not be (?:extended|postponed|moved|delayed)|will not (?:move|be extended|be postponed|change)|won't (?:move|be extended)|ruled out (?:any )?(?:delay|extension|postponement)|no (?:further )?(?:delay|extension|postponement)s?\b(?! was)|never (?:postponed|extended))",
+    r"\b(?:no talk of|no question of|not be (?:extended|postponed|moved|delayed)|will not (?:move|be extended|be postponed|change)|won't (?:move|be extended)"
+    r"|(?:will|would|did|does|do|could|can) not (?:agree to )?(?:renew|extend|prolong|postpone|delay)|(?:won't|wouldn't|didn't|can't|cannot) (?:renew|extend|prolong|postpone)"
+    r"|(?:refused|declined|refuses|declines) to (?:renew|extend|prolong|postpone)|ruled out (?:any )?(?:delay|extension|postponement)|no (?:further )?(?:delay|extension|postponement)s?\b(?! was)|never (?:postponed|extended))",
     I,
 )
 

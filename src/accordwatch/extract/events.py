@@ -370,7 +370,7 @@ def build_events(doc: Doc) -> None:
         if trig.type == EventType.SIGN:
             # a signing is dated by what stands right next to it ("signed late on Monday", "the November 9 statement signed")
             skip = frozenset(x for x in doc.name_dates if not (0 <= trig.start - x <= 40))
-            d_lo, d_hi = max(d_lo, trig.start - 45), min(d_hi, trig.end + 45)
+            d_lo, d_hi = max(d_lo, trig.start - 45), min(d_hi, trig.end + 75)
         tx, vague = A.pick_date(doc.within("timexes", d_lo, d_hi), d_lo, d_hi, trig.start, trig.end, doc.text, allow_reporting=allow_reporting, skip=skip,
                                 nearest=trig.type == EventType.SIGN)
         if tx is None and not vague and trig.type != EventType.SIGN and mod in _DATED_ANYWHERE:
