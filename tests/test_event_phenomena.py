@@ -80,3 +80,14 @@ def test_units_arriving_at_a_zone_deploy_there() -> None:
     assert _events("The last rebel units arrived at the transition zones on Tuesday.", dt.date(2017, 2, 1)) == [
         ("deployment", "occurred", "2017-01-31")
     ]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Thousands of civilians fled the fighting in Hadrut on Monday.", [("evacuation", "occurred", "2020-11-16")]),
+        ("Families who fled in 2020 have returned to Shusha.", [("return", "occurred", None)]),  # fled long ago: a return
+    ],
+)
+def test_people_fleeing_is_an_evacuation(text: str, expected: list) -> None:
+    assert _events(text) == expected
