@@ -175,18 +175,15 @@ class RawConnection:
         self.reader = self.writer = None
 
 
-async def phase_raw(port: int, name: str, clients: int, seconds: float, token: str, seed: int) -> dict:
-    """``clients`` concurrent loops on one endpoint for ``seconds`` over :class:`RawConnection`."""
-    headers = {"Authorization": f"Bearer {token}"} if name.startswith("status") else {}
-    conns = [RawConnection("127.0.0.1", port, headers) for _ in range(clients)]
+async def _loops(name: str, seconds: float, seed: int, gets: list, failures: tuple) -> dict:
+    """One closed loop per ``get`` (a client: ``await get(path)`` -> HTTP status) on one
+    endpoint for ``seconds``; latencies in ms, errors by kind."""
     lat: list[float] = []
     errors: dict[str, int] = {}
-    warm = random.Random(seed)
-    await asyncio.gather(*(c.get(path_for(name, warm)) for c in conns))  # warm-up, not counted
     t_start = time.perf_counter()
     deadline = t_start + seconds
 
-    async def worker(i: int, conn: RawConnection) -> None:
+    async def worker(i: int, get) -> None:  # noqa: ANN001
         rng = random.Random(seed * 1000 + i)
         for _ in range(MAX_PER_CLIENT):
             if time.perf_counter() >= deadline:
@@ -194,58 +191,58 @@ async def phase_raw(port: int, name: str, clients: int, seconds: float, token: s
             path = path_for(name, rng)
             t0 = time.perf_counter()
             try:
-                code = await conn.get(path)
+                code = await get(path)
                 ok, key = code == 200, f"HTTP {code}"
-            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
-                conn.close()
+            except failures as exc:
                 ok, key = False, type(exc).__name__
             lat.append((time.perf_counter() - t0) * 1000)
             if not ok:
                 errors[key] = errors.get(key, 0) + 1
 
-    await asyncio.gather(*(worker(i, c) for i, c in enumerate(conns)))
-    elapsed = time.perf_counter() - t_start
-    for c in conns:
-        c.close()
-    return {"name": name, "lat": lat, "errors": errors, "elapsed": elapsed}
+    await asyncio.gather(*(worker(i, get) for i, get in enumerate(gets)))
+    return {"name": name, "lat": lat, "errors": errors, "elapsed": time.perf_counter() - t_start}
+
+
+def _headers(name: str, token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if name.startswith("status") else {}
+
+
+async def phase_raw(port: int, name: str, clients: int, seconds: float, token: str, seed: int) -> dict:
+    """``clients`` concurrent loops on one endpoint for ``seconds`` over :class:`RawConnection`."""
+    conns = [RawConnection("127.0.0.1", port, _headers(name, token)) for _ in range(clients)]
+    warm = random.Random(seed)
+    await asyncio.gather(*(c.get(path_for(name, warm)) for c in conns))  # warm-up, not counted
+
+    def getter(conn: RawConnection):  # noqa: ANN202
+        async def get(path: str) -> int:
+            try:
+                return await conn.get(path)
+            except BaseException:
+                conn.close()  # the next request opens a new connection
+                raise
+        return get
+
+    try:
+        return await _loops(name, seconds, seed, [getter(c) for c in conns], (OSError, asyncio.IncompleteReadError, ValueError))
+    finally:
+        for c in conns:
+            c.close()
 
 
 async def phase(base: str, name: str, clients: int, seconds: float, token: str, seed: int) -> dict:
     """``clients`` concurrent loops on one endpoint for ``seconds`` (httpx); latencies in ms."""
     import httpx
 
-    headers = {"Authorization": f"Bearer {token}"} if name.startswith("status") else {}
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    lat: list[float] = []
-    errors: dict[str, int] = {}
-
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30.0) as client:
+    async with httpx.AsyncClient(base_url=base, headers=_headers(name, token), limits=limits, timeout=30.0) as client:
         # warm-up (not counted): one request per client
         await asyncio.gather(*(client.get(path_for(name, random.Random(i))) for i in range(clients)),
                              return_exceptions=True)
-        t_start = time.perf_counter()
-        deadline = t_start + seconds
 
-        async def worker(i: int) -> None:
-            rng = random.Random(seed * 1000 + i)
-            for _ in range(MAX_PER_CLIENT):
-                if time.perf_counter() >= deadline:
-                    return
-                path = path_for(name, rng)
-                t0 = time.perf_counter()
-                try:
-                    r = await client.get(path)
-                    ok = r.status_code == 200
-                    key = f"HTTP {r.status_code}"
-                except httpx.HTTPError as exc:
-                    ok, key = False, type(exc).__name__
-                lat.append((time.perf_counter() - t0) * 1000)
-                if not ok:
-                    errors[key] = errors.get(key, 0) + 1
+        async def get(path: str) -> int:
+            return (await client.get(path)).status_code
 
-        await asyncio.gather(*(worker(i) for i in range(clients)))
-        elapsed = time.perf_counter() - t_start
-    return {"name": name, "lat": lat, "errors": errors, "elapsed": elapsed}
+        return await _loops(name, seconds, seed, [get] * clients, (httpx.HTTPError,))
 
 
 def server_cpu(pid: int) -> float:
@@ -331,7 +328,7 @@ def profile(url: str, token: str, repeat: int = 20, top: int = 5) -> dict[str, d
     anyio.to_thread.run_sync = inline  # type: ignore[assignment]
     try:
         for name in ("status", "dashboard", "healthz"):
-            headers = {"Authorization": f"Bearer {token}"} if name == "status" else {}
+            headers = _headers(name, token)
             rng = random.Random(7)
             st = asyncio.run(run(name, [path_for(name, rng) for _ in range(repeat)], headers))
             stats = st.stats  # type: ignore[attr-defined]
