@@ -59,7 +59,27 @@ def _fold(s: str) -> str:
     return s.casefold().strip()
 
 
-def agreement_vocabulary(agreement: Agreement) -> tuple[set[str], set[str]]:
+# Per agreement / provision object, computed once: linking asks for them for
+# every event of every report. Keyed on id() with the object kept alongside
+# (frozen dataclasses hash their whole nested content on every call).
+_VOCABULARY: dict[int, tuple[Agreement, tuple[frozenset[str], frozenset[str]]]] = {}
+_KEYWORDS: dict[int, tuple[Provision, tuple[re.Pattern[str], ...]]] = {}
+_CACHE_MAX = 1024
+
+
+def agreement_vocabulary(agreement: Agreement) -> tuple[frozenset[str], frozenset[str]]:
+    """The folded place names/keywords and party names of an agreement's provisions."""
+    hit = _VOCABULARY.get(id(agreement))
+    if hit is not None and hit[0] is agreement:
+        return hit[1]
+    if len(_VOCABULARY) >= _CACHE_MAX:
+        _VOCABULARY.clear()
+    vocab = _agreement_vocabulary(agreement)
+    _VOCABULARY[id(agreement)] = (agreement, vocab)
+    return vocab
+
+
+def _agreement_vocabulary(agreement: Agreement) -> tuple[frozenset[str], frozenset[str]]:
     places: set[str] = set()
     parties: set[str] = set()
     for p in agreement.provisions:
@@ -69,7 +89,7 @@ def agreement_vocabulary(agreement: Agreement) -> tuple[set[str], set[str]]:
     for party in agreement.parties:
         parties.add(_fold(party.id))
         parties.update(_fold(a) for a in party.aliases)
-    return places, parties
+    return frozenset(places), frozenset(parties)
 
 
 def _event_parties(e: Event) -> set[str]:
@@ -104,12 +124,18 @@ def _keyword_hits(sentence: str, p: Provision) -> int:
     """How many of the provision's keywords the sentence mentions (word-start match,
     so 'withdraw' finds 'withdrawal' and 'Israeli' counts for 'Israeli troops')."""
     folded = sentence.casefold()
-    hits = 0
-    for kw in p.keywords:
-        k = _fold(kw)
-        if k and re.search(r"(?<!\w)" + re.escape(k), folded):
-            hits += 1
-    return hits
+    return sum(1 for rx in _keyword_patterns(p) if rx.search(folded))
+
+
+def _keyword_patterns(p: Provision) -> tuple[re.Pattern[str], ...]:
+    hit = _KEYWORDS.get(id(p))
+    if hit is not None and hit[0] is p:
+        return hit[1]
+    if len(_KEYWORDS) >= _CACHE_MAX:
+        _KEYWORDS.clear()
+    pats = tuple(re.compile(r"(?<!\w)" + re.escape(k)) for k in (_fold(kw) for kw in p.keywords) if k)
+    _KEYWORDS[id(p)] = (p, pats)
+    return pats
 
 
 def _numbers(text: str) -> set[str]:
