@@ -288,13 +288,27 @@ class CueSet:
         self._bits: dict | None = None
 
     def _build(self) -> None:
+        from .prefilter import required_literals  # prefilter does not import this module
+
         owners: dict[str, int] = {}
         bits = {}
+        literals: list[tuple[int, tuple[str, ...]]] = []
         for i, p in enumerate(self.patterns):
             keys = beginnings(p._fast) if p._fast is not None else None
-            bits[p] = 0 if keys is None else 1 << i  # 0: never filtered
-            for k in keys or ():
+            if keys is None:
+                # no listed beginnings (a case-sensitive pattern, a leading class): the
+                # literals every match contains, if any, still rule it out of most texts.
+                # They are lower-case letters that a match holds as they are (case-sensitive)
+                # or in some case (ASCII text): the lower-cased text holds them either way.
+                req = required_literals(p.pattern)
+                bits[p] = 0 if not req else 1 << i  # 0: never filtered
+                if req:
+                    literals.append((1 << i, tuple(sorted(req))))
+                continue
+            bits[p] = 1 << i
+            for k in keys:
                 owners[k] = owners.get(k, 0) | 1 << i
+        self._literals = literals
         # the seed finds the longest key at a place: it stands for every key that is a prefix of it
         self._table = {k: _or(owners.get(k[:n], 0) for n in range(1, len(k) + 1)) for k in owners}
         trie = _trie_regex(set(owners)) if owners else "(?!)"  # no listed beginnings: nothing is filtered
@@ -307,12 +321,18 @@ class CueSet:
             self._build()
         if not text.isascii():
             return CueScan(text, -1, self._bits)  # type: ignore[arg-type]
-        keys = key_text(text.lower())
+        low = text.lower()
+        keys = key_text(low)
         table = self._table
         m = self._at.match(keys)
         mask = table[m.group(1)] if m is not None else 0
         for k in self._seed.findall(keys):
             mask |= table[k]
+        for bit, lits in self._literals:
+            for lit in lits:
+                if lit in low:
+                    mask |= bit
+                    break
         return CueScan(text, mask, self._bits)  # type: ignore[arg-type]
 
 

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..model import Event, EventType, Modality
+from .anchors import CueSet
 from .caseless import caseless
 from .doc import Doc
 
@@ -167,28 +168,43 @@ def _duration_days(text: str) -> int | None:
     return val
 
 
+# The cue patterns a frame reads in each of its sentences: one scan of a sentence
+# tells which of them can match there at all (``anchors.CueSet``; most match nowhere).
+_FRAME_CUES = CueSet([VIA, VIA_SUBJECT, *REQUEST, GRANT, GRANT_PASSIVE, *REASON])
+
+
 class _Scans:
     """Cue matches per sentence, shared by the frames of one report: a frame reads its
     trigger sentence and the three after it, so neighbouring frames read the same ones."""
 
     def __init__(self) -> None:
         self._found: dict[tuple[int, int, int], list[re.Match]] = {}
+        self._cues: dict[tuple[int, int], object] = {}
+
+    def _may_match(self, rx, s) -> bool:
+        """Can ``rx`` match in ``s.text`` (one ``_FRAME_CUES`` scan per sentence)?"""
+        key = (s.start, s.end)
+        scan = self._cues.get(key)
+        if scan is None:
+            scan = self._cues[key] = _FRAME_CUES.scan(s.text)
+        return scan.may_match(rx)
 
     def all(self, rx, s) -> list[re.Match]:
         """``list(rx.finditer(s.text))``, computed once per sentence (view) and pattern.
         The matches are read for offsets and lower-cased words only (``finditer_lower``)."""
         key = (id(rx), s.start, s.end)
-        if key not in self._found:
-            self._found[key] = list(rx.finditer_lower(s.text))
-        return self._found[key]
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = list(rx.finditer_lower(s.text)) if self._may_match(rx, s) else []
+        return found
 
     def first(self, rx, s) -> re.Match | None:
         """``rx.search(s.text)``, the same way."""
         key = (id(rx), s.start, s.end)
-        if key not in self._found:
-            m = rx.search(s.text)
-            self._found[key] = [m] if m else []
-        found = self._found[key]
+        found = self._found.get(key)
+        if found is None:
+            m = rx.search(s.text) if self._may_match(rx, s) else None
+            found = self._found[key] = [m] if m else []
         return found[0] if found else None
 
 
