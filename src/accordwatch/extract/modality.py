@@ -8,6 +8,7 @@ cues in it. Both are pure functions of the sentence text, tested alone.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from .anchors import CueSet
@@ -138,53 +139,76 @@ class SentenceCues:
     triggers of that sentence: the text with "as planned" phrases blanked, its
     clause boundaries, and the sentence-wide cues."""
 
+    __slots__ = ("sentence", "text", "scan", "_bounds", "_orig_bounds", "_no_date", "_not_yet", "may_deny")
+
     def __init__(self, sentence: str):
         self.sentence = sentence
-        self._cache: dict[str, object] = {}
-
-    def _get(self, key: str, compute):
-        if key not in self._cache:
-            self._cache[key] = compute()
-        return self._cache[key]
-
-    @property
-    def text(self) -> str:
-        """The sentence with "as planned" / "later than planned" blanked out (same length)."""
-        return self._get("text", self._blanked)
-
-    def _blanked(self) -> str:
-        scan = _SENTENCE_CUES.scan(self.sentence)
-        if not scan.may_match(AS_PLANNED):
-            self._cache["scan"] = scan  # the text is the sentence: its scan serves the cues below
-            return self.sentence
-        return AS_PLANNED.sub(lambda m: " " * len(m.group(0)), self.sentence)
-
-    @property
-    def scan(self):
-        """The ``_SENTENCE_CUES`` scan of ``text``."""
-        text = self.text
-        return self._get("scan", lambda: _SENTENCE_CUES.scan(text))
+        # every trigger reads the blanked text and its scan: both are made at once
+        scan = _SENTENCE_CUES.scan(sentence)
+        if scan.may_match(AS_PLANNED):
+            #: the sentence with "as planned" / "later than planned" blanked out (same length)
+            self.text = AS_PLANNED.sub(lambda m: " " * len(m.group(0)), sentence)
+            if self.text != sentence:
+                scan = _SENTENCE_CUES.scan(self.text)
+        else:
+            self.text = sentence
+        #: the ``_SENTENCE_CUES`` scan of ``text``
+        self.scan = scan
+        #: whether a ``DENIAL`` cue can occur in the sentence at all (most have none)
+        self.may_deny = scan.may_match(DENIAL)
+        self._bounds = self._orig_bounds = self._no_date = self._not_yet = None
 
     def clause(self, start: int, end: int, *, original: bool = False) -> tuple[int, int]:
         """``clause_bounds`` of the blanked text (or of the original sentence)."""
-        text = self.sentence if original else self.text
-        if text == self.sentence:  # nothing was blanked: one list of boundaries serves both
-            original = True
-        spans = self._get("orig-bounds" if original else "bounds", lambda: boundaries(text))
-        return _bounds_in(spans, len(text), start, end)  # type: ignore[arg-type]
+        text = self.text
+        if original or text == self.sentence:  # nothing was blanked: one list of boundaries serves both
+            spans = self._orig_bounds
+            if spans is None:
+                spans = self._orig_bounds = _Bounds(boundaries(self.sentence))
+            return spans.around(len(self.sentence), start, end)
+        spans = self._bounds
+        if spans is None:
+            spans = self._bounds = _Bounds(boundaries(text))
+        return spans.around(len(text), start, end)
 
     @property
     def no_date(self) -> bool:
-        return self._get("no_date", lambda: bool(self.scan.search(NO_DATE)))  # type: ignore[return-value]
+        if self._no_date is None:
+            self._no_date = bool(self.scan.search(NO_DATE))
+        return self._no_date
 
     @property
     def not_yet(self) -> bool:
-        return self._get("not_yet", lambda: bool(self.scan.search(NOT_YET)))  # type: ignore[return-value]
+        if self._not_yet is None:
+            self._not_yet = bool(self.scan.search(NOT_YET))
+        return self._not_yet
 
-    @property
-    def may_deny(self) -> bool:
-        """Whether a ``DENIAL`` cue can occur in the sentence at all (most have none)."""
-        return self._get("may_deny", lambda: self.scan.may_match(DENIAL))  # type: ignore[return-value]
+
+class _Bounds:
+    """Clause boundaries (spans in order, not overlapping, none empty) and their
+    ends, for ``_bounds_in`` by bisection."""
+
+    __slots__ = ("spans", "ends")
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        self.spans = spans
+        self.ends = [b for _a, b in spans]
+
+    def around(self, n: int, start: int, end: int) -> tuple[int, int]:
+        """``_bounds_in(self.spans, n, start, end)``."""
+        spans = self.spans
+        if not spans:
+            return 0, n
+        if end <= start:
+            return _bounds_in(spans, n, start, end)
+        # the boundaries that end by ``start`` come first; the first one after them
+        # that starts at or after ``end`` closes the clause (one between overlaps the trigger)
+        i = bisect_right(self.ends, start)
+        lo = spans[i - 1][1] if i else 0
+        for j in range(i, len(spans)):
+            if spans[j][0] >= end:
+                return lo, spans[j][0]
+        return lo, n
 
 
 def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False, fixed: str | None = None,
