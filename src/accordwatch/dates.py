@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from .extract.anchors import AnchoredPatterns, key_text
-from .extract.caseless import caseless
+from .extract.caseless import caseless, last_token
 
 __all__ = ["Timex", "add_duration", "parse_number", "tag", "tense_of"]
 
@@ -122,6 +122,9 @@ _SIGNAL = caseless(
     r"(?P<s>no later than|not later than|no earlier than|by|until|till|before|after|since|from|on|in|within|between|to|through|as of|starting|effective|at|and)\s+(?:the\s+)?(?:(?:early|late)\s+(?:hours\s+of\s+)?|(?:the\s+)?(?:early|small)\s+hours\s+of\s+)?$",
     I,
 )
+# the words a match of _SIGNAL can end with (it has no leading word boundary: endswith)
+_SIGNAL_LAST = ("than", "by", "until", "till", "before", "after", "since", "from", "on", "in", "within", "between", "to",
+                "through", "of", "starting", "effective", "at", "and", "the", "early", "late")
 _SIG_MOD = {"no later than": "END", "not later than": "END", "by": "END", "until": "END", "till": "END",
             "before": "BEFORE", "after": "AFTER", "since": "START", "from": "START", "starting": "START", "no earlier than": "AFTER"}
 
@@ -182,6 +185,10 @@ _FORWARD_SIGNAL = caseless(r"\b(?:(?:postponed|moved|pushed back|delayed|extende
 _DEADLINE_SIGNAL = caseless(r"\b(?:by|until|till|no later than|not later than|postponed to|moved to|pushed back to|delayed to|extended to|put off to|to)\s+(?:the\s+)?$", I)
 
 
+_FORWARD_LAST = ("to", "until", "till", "the")  # the words a match of _FORWARD_SIGNAL ends with
+_DEADLINE_LAST = ("by", "until", "till", "than", "to", "the")  # of _DEADLINE_SIGNAL
+
+
 _PASSIVE_BEFORE = caseless(r"\b(?:be|been|being|to)\s+$", I)
 
 
@@ -231,9 +238,10 @@ def _local_tense(text: str, start: int, end: int, default: Callable[[], str]) ->
     before = text[max(0, start - 60) : start]
     if _WAS_DUE_BEFORE.search(before):
         return "past"  # a plan that was due: its date lies in the past of the report
-    if _FORWARD_SIGNAL.search(before):
+    last = last_token(before)  # the two signals below end with one of a few words
+    if (last is None or last.endswith(_FORWARD_LAST)) and _FORWARD_SIGNAL.search(before):
         return "future"
-    if _DEADLINE_SIGNAL.search(before):
+    if (last is None or last.endswith(_DEADLINE_LAST)) and _DEADLINE_SIGNAL.search(before):
         wide = text[max(0, start - 150) : start]
         if _cues(_FUTURE, wide) or _WAS_DUE.search(wide):
             return "future"
@@ -329,6 +337,9 @@ def _weekday(wd: int, rel: str | None, anchor: dt.date, tense: str) -> dt.date:
 def _signal(text: str, start: int) -> tuple[str | None, str | None]:
     if start == 0 or not text[start - 1].isspace():
         return None, None  # a signal word is always followed by white space
+    last = last_token(text[max(0, start - 40) : start])
+    if last is not None and not last.endswith(_SIGNAL_LAST):
+        return None, None  # the window cannot end as a match of _SIGNAL does
     m = _SIGNAL.search(text, max(0, start - 40), start)
     if not m:
         return None, None

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 
 from ..model import EventType
-from .caseless import caseless
+from .caseless import caseless, last_token
 
 NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|dozens?|hundreds|thousands|tens of thousands|scores)"
 QUANTITY = caseless(
@@ -75,6 +75,7 @@ def pick_date(timexes: list, lo: int, hi: int, trig_start: int, trig_end: int, t
 SPEAKER_SEAT = caseless(r"\b(?:ministry|government|officials?|spokes(?:man|woman|person)|office|command|authorities|briefing|talks|reporters|presidency)\s+in\s+$", re.IGNORECASE)
 SIGNED_IN = caseless(r"\b(?:signed|agreed|concluded|reached|brokered|struck|inked)\s+in\s+$", re.IGNORECASE)
 TOPIC_OF = caseless(r"\b(?:(?:agreement|deal|accord|statement|talks|negotiations)\s+(?:on|over|about|for|in)|(?:war|conflict|truce|ceasefire)\s+(?:over|about|on))\s+(?:the\s+)?$", re.IGNORECASE)
+_TOPIC_LAST = ("on", "over", "about", "for", "in", "the")  # a window TOPIC_OF matches ends with one of these
 DESTINATION = caseless(r"\b(?:toward|towards|to|for|into)\s+(?:the\s+)?$", re.IGNORECASE)
 LOCATIVE = caseless(r"\b(?:in|into|inside|across|throughout|within|at|near|on|over|around)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
 LEAVING = caseless(r"\b(?:from|out of|leave|left|leaving)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
@@ -87,11 +88,16 @@ def places_in(places: list, lo: int, hi: int, text: str, etype: EventType) -> li
     for p in places:
         if not (p.start >= lo and p.end <= hi):
             continue
-        if SPEAKER_SEAT.search(text[max(lo, p.start - 40) : p.start]):
+        before = text[max(lo, p.start - 40) : p.start]
+        # the three cues below end with "in" / a preposition (+ "the"): the window's last
+        # word tells when none can match (None: not ASCII, run them all)
+        last = last_token(before)
+        ends_in = last is None or last.endswith("in")
+        if ends_in and SPEAKER_SEAT.search(before):
             continue  # "the defence ministry in Baku said": where the speaker sits
-        if TOPIC_OF.search(text[max(lo, p.start - 40) : p.start]):
+        if (last is None or last.endswith(_TOPIC_LAST)) and TOPIC_OF.search(before):
             continue  # "the agreement on Nagorno-Karabakh": what a deal is about, not where
-        if etype != EventType.SIGN and SIGNED_IN.search(text[max(lo, p.start - 30) : p.start]):
+        if etype != EventType.SIGN and ends_in and SIGNED_IN.search(text[max(lo, p.start - 30) : p.start]):
             continue  # "the agreement signed in Doha ... said prisoners would be freed": where it was signed
         if etype == EventType.EVACUATION and DESTINATION.search(text[max(lo, p.start - 20) : p.start]):
             continue  # people leave a place: "drove toward Stepanakert" is where they went

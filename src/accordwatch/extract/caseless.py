@@ -189,3 +189,20 @@ class Caseless:
 def caseless(src: str, flags: int = re.IGNORECASE) -> Caseless:
     """``Caseless(re.compile(src, flags))``."""
     return Caseless(re.compile(src, flags))
+
+
+def last_token(text: str) -> str | None:
+    """The last white-space-delimited token of ``text``, lower-cased ("" when there is
+    none), or None when ``text`` is not ASCII.
+
+    For patterns anchored at the end of a short window (``...\\s+$``): a pattern that
+    can only end with one of a few words after optional white space cannot match a
+    window whose last token does not end with one of them, which a string test tells
+    at a fraction of a regex search. ASCII only, where a case-insensitive letter
+    matches only its two cases (and ``\\s`` is ``str.isspace``, so tokens are the
+    same for both).
+    """
+    if not text.isascii():
+        return None
+    parts = text.rsplit(None, 1)
+    return parts[-1].lower() if parts else ""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..model import Event, EventType, Modality
 from . import arguments as A
-from .caseless import caseless
+from .caseless import caseless, last_token
 from .doc import Doc, Trigger
 from .modality import SentenceCues, modality
 from .triggers import find_triggers_in
@@ -47,6 +47,14 @@ _TO_BEFORE = caseless(r"\b(?:to|back to)\s+(?:the\s+)?$")
 _COORDINATION = re.compile(r"\s*(?:,|and|,\s*and|&)\s*")
 
 
+def _to_before(window: str) -> bool:
+    """``_TO_BEFORE.search(window)``: the window must end with "to" or "the" (and white space) for it to match."""
+    last = last_token(window)
+    if last is not None and not last.endswith(("to", "the")):
+        return False
+    return _TO_BEFORE.search(window) is not None
+
+
 def _agent(doc: Doc, sent, lo: int, hi: int, trig_start: int, trig_end: int) -> tuple[str | None, str | None]:
     """Agent: parties before the trigger in the clause (or sentence); passive 'by X' after it.
     Recipient: 'to X' after the trigger."""
@@ -72,7 +80,7 @@ def _agent(doc: Doc, sent, lo: int, hi: int, trig_start: int, trig_end: int) -> 
             else:
                 break
         agent = ", ".join(_party_names(group))
-    to = [p for p in after if _TO_BEFORE.search(doc.text[max(t1, p.start - 12) : p.start])]
+    to = [p for p in after if _to_before(doc.text[max(t1, p.start - 12) : p.start])]
     if to:
         recipient = to[0].party
     return agent, recipient
