@@ -211,6 +211,41 @@ class _Bounds:
         return lo, n
 
 
+class _TriggerInfo:
+    """What ``modality`` reads from a trigger's own words alone: whether it is a noun,
+    and the cue patterns that match in it. Trigger texts come from a small
+    vocabulary ("withdrew", "handed over", "the handover"), so these are kept per text
+    (``_trigger_info``) instead of being searched again for every trigger."""
+
+    __slots__ = ("nominal", "past_verb", "_scan", "_found")
+
+    def __init__(self, trig: str):
+        self.nominal = bool(NOMINAL.match(trig.strip()))
+        self.past_verb = PAST_VERB.search(trig)
+        self._scan = _TRIGGER_CUES.scan(trig)
+        self._found: dict = {}
+
+    def search(self, rx) -> re.Match | None:
+        """``rx.search(trig)`` for one of ``_TRIGGER_CUES`` (as ``CueScan.search``), once."""
+        found = self._found
+        if rx not in found:
+            found[rx] = self._scan.search(rx)
+        return found[rx]
+
+
+_TRIGGER_INFO: dict[str, _TriggerInfo] = {}
+_TRIGGER_INFO_MAX = 4096  # distinct trigger texts kept; more (an unusual input) starts the table again
+
+
+def _trigger_info(trig: str) -> _TriggerInfo:
+    info = _TRIGGER_INFO.get(trig)
+    if info is None:
+        if len(_TRIGGER_INFO) >= _TRIGGER_INFO_MAX:
+            _TRIGGER_INFO.clear()
+        info = _TRIGGER_INFO[trig] = _TriggerInfo(trig)
+    return info
+
+
 def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False, fixed: str | None = None,
              cues: SentenceCues | None = None) -> ModalityResult:
     """Modality of the trigger at [start, end) in ``sentence``; ``cues`` (of this
@@ -229,7 +264,8 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
     wide = _NEAR_CUES.scan(" ".join(left_words[-10:]))
     near_left = " ".join(left_words[-7:])
     clause = sentence[lo:hi]
-    nominal = bool(NOMINAL.match(trig.strip()))
+    info = _trigger_info(trig)
+    nominal = info.nominal
     left_only = near_left
     follow = ""
     if nominal:
@@ -238,7 +274,7 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         follow = " ".join(after.split()[:10])
         near_left = near_left + " " + follow
     near = _NEAR_CUES.scan(near_left) if nominal else None
-    at_trigger = _TRIGGER_CUES.scan(trig)
+    at_trigger = info
 
     def in_left(rx) -> re.Match | None:
         """``rx.search(left_only)``."""
@@ -313,7 +349,7 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult("ongoing", "ongoing")
     if planned("trig"):
         return ModalityResult("planned", "modal-in-trigger")
-    if PAST_VERB.search(trig) and not planned("near") and not nominal:
+    if info.past_verb and not planned("near") and not nominal:
         return ModalityResult("occurred", "past-trigger")
     if (PARTICIPLE_AFTER_PAST.search(sentence[:end]) or PARTICIPLE_AFTER_PAST.search(sentence[:start].rstrip())) and not planned("left"):
         # "Troops entered X on Tuesday, completing the return of ..." / ", taking back ..."
@@ -323,7 +359,7 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
     if PROGRESSIVE.search(near_left + " " + trig) and not in_near(SAID):
         # "Armenia is handing back" describes a schedule in news register
         return ModalityResult("planned" if HANDING.search(trig + near_left) else "ongoing", "progressive")
-    if PERFECT.search(near_left + " " + trig) or PAST_VERB.search(trig):
+    if PERFECT.search(near_left + " " + trig) or info.past_verb:
         return ModalityResult("occurred", "past")
     if TO_AT_END.search(near_left.strip()):
         return ModalityResult("planned", "infinitive")
