@@ -207,12 +207,6 @@ def _iter_cues(rx: re.Pattern, window: str):
         yield m
 
 
-def _cues(rx: re.Pattern, window: str) -> list[re.Match]:
-    if rx is _FUTURE:
-        return list(rx.finditer_lower(window))  # as _iter_cues, without its generator
-    return list(_iter_cues(rx, window))
-
-
 _WAS_DUE_BEFORE = caseless(r"\b(?:had been|was|were) (?:due|supposed|scheduled|set|expected|meant)\b[^;]{0,45}$", I)
 _WAS_DUE = caseless(r"\b(?:was|were|had been) (?:due|supposed|set|scheduled)\b", I)
 
@@ -243,22 +237,30 @@ def _local_tense(text: str, start: int, end: int, default: Callable[[], str]) ->
         return "future"
     if (last is None or last.endswith(_DEADLINE_LAST)) and _DEADLINE_SIGNAL.search(before):
         wide = text[max(0, start - 150) : start]
-        if _cues(_FUTURE, wide) or _WAS_DUE.search(wide):
+        if _last_cue(_FUTURE, wide) >= 0 or _WAS_DUE.search(wide):
             return "future"
-        if not _cues(_PAST, wide):
+        if next(_iter_cues(_PAST, wide), None) is None:
             return "future"
         return "past"
     for window in (before, text[end : end + 25]):
-        f = _cues(_FUTURE, window)
-        p = _cues(_PAST, window)
-        if f and not p:
+        f = _last_cue(_FUTURE, window)
+        p = _last_cue(_PAST, window)
+        if f >= 0 and p < 0:
             return "future"
-        if p and not f:
+        if p >= 0 and f < 0:
             return "past"
-        if f and p:
+        if f >= 0 and p >= 0:
             # the cue nearest the expression wins
-            return "future" if f[-1].start() > p[-1].start() else "past"
+            return "future" if f > p else "past"
     return default()
+
+
+def _last_cue(rx, window: str) -> int:
+    """Where the last cue of ``rx`` in ``window`` starts (see ``_iter_cues``), -1 when there is none."""
+    last = -1
+    for m in (rx.finditer_lower(window) if rx is _FUTURE else _iter_cues(rx, window)):
+        last = m.start()
+    return last
 
 
 def add_duration(d: dt.date, value: str) -> dt.date | None:
@@ -349,12 +351,19 @@ def _signal(text: str, start: int) -> tuple[str | None, str | None]:
     return s, _SIG_MOD.get(s)
 
 
-@dataclass
 class _Cand:
-    start: int
-    end: int
-    kind: str
-    m: re.Match
+    """A candidate expression: offsets (into the text ``_resolve`` reads), kind, and
+    its match, whose own offsets are ``off`` more (a sentence's candidates keep the
+    matches found in the whole report)."""
+
+    __slots__ = ("start", "end", "kind", "m", "off")
+
+    def __init__(self, start: int, end: int, kind: str, m: re.Match, off: int = 0):
+        self.start = start
+        self.end = end
+        self.kind = kind
+        self.m = m
+        self.off = off
 
 
 def fold_case(text: str) -> str:
@@ -527,7 +536,7 @@ def _resolve(text: str, c: _Cand, anchor: dt.date, tense: Callable[[], str], pre
                 d = _choose_year(mon, day, anchor, here)
             if d is None:
                 return []
-            s, e = (m.start(key), m.end(key))
+            s, e = (m.start(key) - c.off, m.end(key) - c.off)
             if k == "range_dm" and key == "d2":
                 e = c.end
             if k == "range_md" and key == "d1":
@@ -673,7 +682,7 @@ def _resolve(text: str, c: _Cand, anchor: dt.date, tense: Callable[[], str], pre
     if k in ("year", "year_attr"):
         y = int(m["y"])
         if k == "year_attr":
-            return [_mk(text, m.start("y"), m.end("y"), "DATE", f"{y:04d}", None, "year")]
+            return [_mk(text, m.start("y") - c.off, m.end("y") - c.off, "DATE", f"{y:04d}", None, "year")]
         return [_mk(text, c.start, c.end, "DATE", f"{y:04d}", None, "year")]
     return []
 
@@ -775,7 +784,7 @@ def tag_spans(text: str, anchor: dt.date, spans: list[tuple[int, int]], previous
             res: list[Timex] = []
             last_date = previous
             for c in per[i]:
-                shifted = _Shift(c, a)
+                shifted = _Cand(c.start - a, c.end - a, c.kind, c.m, a + c.off)
                 for t in _resolve(sent, shifted, anchor, sent_tense, previous, last_date, False):
                     res.append(t)
                     if t.date is not None:
@@ -789,33 +798,6 @@ def tag_spans(text: str, anchor: dt.date, spans: list[tuple[int, int]], previous
                 previous = t.date
         out[i] = res
     return out
-
-
-class _ShiftedMatch:
-    """A match seen from a sentence that starts at ``offset`` in the matched text."""
-
-    def __init__(self, m: re.Match, offset: int):
-        self._m = m
-        self._o = offset
-
-    def __getitem__(self, key):
-        return self._m[key]
-
-    def group(self, *a):
-        return self._m.group(*a)
-
-    def start(self, key=0):
-        return self._m.start(key) - self._o
-
-    def end(self, key=0):
-        return self._m.end(key) - self._o
-
-    def span(self, key=0):
-        return (self.start(key), self.end(key))
-
-
-def _Shift(c: "_Cand", offset: int) -> "_Cand":
-    return _Cand(c.start - offset, c.end - offset, c.kind, _ShiftedMatch(c.m, offset))  # type: ignore[arg-type]
 
 
 def tag(text: str, anchor: dt.date, tense: str | None = None, previous: dt.date | None = None) -> list[Timex]:
