@@ -445,6 +445,9 @@ def finditer_bounded(rx: re.Pattern, text: str, lead_boundary: bool, pos: int = 
         pos = m.end() if m.end() > st else st + 1
 
 
+_A_UNIT_BEFORE = re.compile(r"\b(?:for|within|over|after|in|of|another|only|just|per|than)\s+$", I)
+
+
 def _cands(text: str, folded: str | None = None, where: list | None = None) -> list[_Cand]:
     """Candidate expressions of ``text``; ``folded`` is ``fold_case(text)`` and ``where``
     the ``_anchored().places`` of its key text, when the caller has them already."""
@@ -478,7 +481,7 @@ def _cands(text: str, folded: str | None = None, where: list | None = None) -> l
                 if m.group("unit") is None:
                     continue
                 # "1,960 servicemen" style numbers never reach here; skip "a day" / "a year" alone
-                if m.group("n").lower() in ("a", "an") and not re.search(r"\b(?:for|within|over|after|in|of|another|only|just|per|than)\s+$", text[max(0, s - 12) : s], I):
+                if m.group("n").lower() in ("a", "an") and not _A_UNIT_BEFORE.search(text[max(0, s - 12) : s]):
                     continue
             out.append(_Cand(s, e, kind, m))
     # longest first at each start; drop overlaps
@@ -745,8 +748,11 @@ def _merge(text: str, tx: list[Timex], last_date: dt.date | None) -> list[Timex]
     return final
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _explicit(t: Timex) -> bool:
-    return bool(re.search(r"\d", t.text))
+    return _DIGIT.search(t.text) is not None
 
 
 def _timed(text: str, time_tx: Timex, day_tx: Timex | None, d: dt.date, s: int, e: int, sig, mod) -> Timex:

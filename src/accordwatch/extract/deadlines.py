@@ -288,6 +288,13 @@ def _fill_parties(doc: Doc, f: Frame, s, scans: _Scans | None = None) -> None:
                 break
 
 
+_DUE_BEFORE = re.compile(r"(?<!was )(?<!were )(?<!been )\bdue(?: on| by)?\s+$", I)
+_PAST_DUE = re.compile(r"\b(?:was|were|had been)\s+due", I)
+_OLD_NEAR = re.compile(r"\b(?:supposed|originally|original|set to expire|first planned|(?:was|were|had been) due)\b[^.;]{0,40}$", I)
+_NOT_ANNOUNCED = re.compile(r"\b(?:would|will|not|to|until|by)\b", I)
+_CHANGED_BEFORE = re.compile(r"\b(?:put off|postponed|extended)\b", I)
+
+
 def _frame_dates(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
     for s in sentences:
         for t in doc.within("timexes", s.start, s.end):
@@ -297,11 +304,11 @@ def _frame_dates(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
                 continue
             before = doc.text[max(s.start, t.start - 45) : t.start]
             sig = (t.signal or "").lower()
-            if f.new is None and re.search(r"(?<!was )(?<!were )(?<!been )\bdue(?: on| by)?\s+$", before, I) and not re.search(r"\b(?:was|were|had been)\s+due", before, I):
+            if f.new is None and _DUE_BEFORE.search(before) and not _PAST_DUE.search(before):
                 f.new = t.date  # "due on Wednesday after being postponed from November 15"
                 f.used.add(t.start)
                 continue
-            if OLD_CUE.search(before) or re.search(r"\b(?:supposed|originally|original|set to expire|first planned|(?:was|were|had been) due)\b[^.;]{0,40}$", before, I) and t.start < trigger_abs:
+            if OLD_CUE.search(before) or _OLD_NEAR.search(before) and t.start < trigger_abs:
                 if f.old is None:
                     f.old = t.date
                     f.used.add(t.start)
@@ -315,7 +322,7 @@ def _frame_dates(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
                 f.used.add(t.start)
                 continue
             am = ANNOUNCE.search(doc.text[max(s.start, t.start - 60) : t.start])
-            if am and f.date is None and t.start not in f.used and not re.search(r"\b(?:would|will|not|to|until|by)\b", doc.text[max(s.start, t.start - 60) + am.end() : t.start], I):
+            if am and f.date is None and t.start not in f.used and not _NOT_ANNOUNCED.search(doc.text[max(s.start, t.start - 60) + am.end() : t.start]):
                 f.date = t.date
 
 
@@ -406,7 +413,7 @@ def build_deadline_frames(doc: Doc) -> None:
             for t in doc.within("timexes", s.start, s.end):
                 if t.date and t.precision in ("day", "time") and t.start not in f.used:
                     before = doc.text[max(s.start, t.start - 70) : t.start]
-                    if ANNOUNCE.search(before) or re.search(r"\b(?:put off|postponed|extended)\b", before, I) or trig.end <= t.start < trig.end + 60 and (t.signal or "") == "on" \
+                    if ANNOUNCE.search(before) or _CHANGED_BEFORE.search(before) or trig.end <= t.start < trig.end + 60 and (t.signal or "") == "on" \
                             or 0 <= trig.start - t.end <= 25:
                         f.date = t.date
                         break

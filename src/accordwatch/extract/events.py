@@ -47,6 +47,13 @@ _TO_BEFORE = caseless(r"\b(?:to|back to)\s+(?:the\s+)?$")
 _COORDINATION = re.compile(r"\s*(?:,|and|,\s*and|&)\s*")
 
 
+def _by_before(window: str) -> bool:
+    """``_BY_BEFORE.search(window)``: an ASCII window without "by" (in any case) cannot match."""
+    if window.isascii() and "by" not in window.lower():
+        return False
+    return _BY_BEFORE.search(window) is not None
+
+
 def _to_before(window: str) -> bool:
     """``_TO_BEFORE.search(window)``: the window must end with "to" or "the" (and white space) for it to match."""
     last = last_token(window)
@@ -66,7 +73,7 @@ def _agent(doc: Doc, sent, lo: int, hi: int, trig_start: int, trig_end: int) -> 
     after = doc.within("parties", t1, abs_hi)
     agent = None
     recipient = None
-    by = [p for p in after if _BY_BEFORE.search(doc.text[max(t1, p.start - 30) : p.start])]
+    by = [p for p in after if _by_before(doc.text[max(t1, p.start - 30) : p.start])]
     if by:
         agent = ", ".join(_party_names(by))
     elif before:
@@ -165,9 +172,11 @@ def _schedule_pairs(doc: Doc, sent, lo: int, hi: int, trig_end: int, trig_start:
         subj = [p for p in doc.within("places", sent.start + lo, sent.start + trig_start) if p.kind == "district"]
         if subj:
             a0 = subj[-1].start
-    places = [p for p in doc.within("places", a0, a1) if p.kind in ("district", "town", "city", "village", "corridor")]
     days = [t for t in doc.within("timexes", a0, a1) if t.date is not None and t.precision in ("day", "time")]
-    if len(places) < 2 or len(days) < 2:
+    if len(days) < 2:
+        return []  # most clauses: no schedule, whatever their places
+    places = [p for p in doc.within("places", a0, a1) if p.kind in ("district", "town", "city", "village", "corridor")]
+    if len(places) < 2:
         return []
     items = sorted([("p", p) for p in places] + [("t", t) for t in days], key=lambda x: x[1].start)
     pairs = []

@@ -211,6 +211,26 @@ class _Bounds:
         return lo, n
 
 
+# Two cues with a cheap necessary condition on ASCII text (where a letter matches
+# only its two cases): a present passive holds "by"; a participle clause ends with
+# one of its -ing words among the last three words.
+_PARTICIPLES = frozenset({"completing", "taking", "finishing", "bringing", "ending", "leaving", "handing", "returning"})
+
+
+def _present_passive(text: str) -> re.Match | None:
+    """``PRESENT_PASSIVE.search(text)``."""
+    if text.isascii() and "by" not in text.lower():
+        return None
+    return PRESENT_PASSIVE.search(text)
+
+
+def _participle_after_past(text: str) -> re.Match | None:
+    """``PARTICIPLE_AFTER_PAST.search(text)``."""
+    if text.isascii() and not any(w.lower() in _PARTICIPLES for w in text.rsplit(None, 3)[-3:]):
+        return None
+    return PARTICIPLE_AFTER_PAST.search(text)
+
+
 class _TriggerInfo:
     """What ``modality`` reads from a trigger's own words alone: whether it is a noun,
     and the cue patterns that match in it. Trigger texts come from a small
@@ -341,7 +361,7 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult("planned", "terms-list")
     if in_near(HYPOTHETICAL):
         return ModalityResult(None, "hypothetical")  # "if separatists launched an attack": no event
-    if PRESENT_PASSIVE.search(near_left + " " + trig + " " + right[:20]) and not planned("near"):
+    if _present_passive(near_left + " " + trig + " " + right[:20]) and not planned("near"):
         return ModalityResult("ongoing", "present-passive")
     if SINCE.search(right) and PERFECT_AUX.search(near_left + " " + trig):
         return ModalityResult("ongoing", "since-perfect")
@@ -351,7 +371,7 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult("planned", "modal-in-trigger")
     if info.past_verb and not planned("near") and not nominal:
         return ModalityResult("occurred", "past-trigger")
-    if (PARTICIPLE_AFTER_PAST.search(sentence[:end]) or PARTICIPLE_AFTER_PAST.search(sentence[:start].rstrip())) and not planned("left"):
+    if (_participle_after_past(sentence[:end]) or _participle_after_past(sentence[:start].rstrip())) and not planned("left"):
         # "Troops entered X on Tuesday, completing the return of ..." / ", taking back ..."
         return ModalityResult("occurred", "participle-after-past")
     if planned("near"):
