@@ -1,6 +1,6 @@
-"""`accordwatch ingest --workers N` / `--scheduler URL` (issue 5): extraction on a
-Dask cluster, writes in the client in input order — the database must be the
-same as after a single-process run."""
+"""`accordwatch ingest --workers N` / `--scheduler URL` (issue 5): the workers
+extract chunks in parallel and store them one chunk after the other, in input
+order — the database must be the same as after a single-process run."""
 
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ def _synth():
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory) -> Path:
-    """~60 synthetic reports (with duplicates and near-duplicates), one bad line, the seed."""
+    """60 synthetic full-length reports (3 exact duplicates, 1 near-duplicate), one bad line, the seed."""
     folder = tmp_path_factory.mktemp("reports")
-    _synth().write(folder, 60, seed=5, per_file=25)
+    _synth().write(folder, 60, seed=6, per_file=25, long=True)
     (folder / "bad.jsonl").write_text('{"text": "no date here"}\nnot json\n', encoding="utf-8")
     (folder / "seed.txt").write_text((ROOT.parent / "shared" / "seed" / "000_df3373dbb6161ae0.txt").read_text(encoding="utf-8")
                                      if (ROOT.parent / "shared" / "seed").is_dir() else "date 2020-11-15\nArmenia handed Kalbajar over to Azerbaijan.\n",
@@ -49,13 +49,51 @@ def single(reports, tmp_path_factory) -> tuple[dict, dict]:
     return _ingest(url, reports), dump(url)
 
 
-def test_workers_give_the_same_database_as_one_process(reports, single, tmp_path):
+def test_workers_give_the_same_database_as_one_process(reports, single, db_url, monkeypatch):
+    """On SQLite and PostgreSQL, in chunks of 7 reports: duplicates and
+    near-duplicates of reports stored by the other worker's chunks are found,
+    and stories are named after the first report in input order."""
+    import accordwatch.distributed as d
+
+    monkeypatch.setattr(d, "DEFAULT_CHUNK", 7)
     summary1, dump1 = single
-    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
-    summary2 = _ingest(url, reports, "--workers", "2")
+    summary2 = _ingest(db_url, reports, "--workers", "2")
     assert summary2 == summary1
-    assert dump(url) == dump1
+    assert dump(db_url) == dump1
     assert len(dump1["events"]) > 60 and dump1["evidence"] and dump1["copies"]
+    assert summary1["near_duplicates"] > 0 and summary1["duplicates"] > 0
+
+
+def test_an_ingest_resumed_on_workers_matches_one_uninterrupted_run(reports, single, tmp_path, monkeypatch):
+    """Half the reports in one process, then all of them on two workers (as
+    after an interruption): the same database as one uninterrupted run."""
+    import accordwatch.distributed as d
+
+    monkeypatch.setattr(d, "DEFAULT_CHUNK", 5)
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    first = sorted(reports.glob("reports-*.jsonl"))[0]  # the first reports read: what an interrupted run stored
+    res = CliRunner().invoke(app, ["--db", url, "ingest", str(first), "--format", "json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["new"] > 10, res.output
+    _ingest(url, reports, "--workers", "2")
+    assert dump(url) == single[1]
+
+
+def test_a_worker_that_cannot_see_the_database_says_so(reports, tmp_path):
+    """Workers write themselves: a SQLite file they cannot see is a clear error
+    (no empty database created on their side), and nothing is stored after it."""
+    from distributed import Client, LocalCluster
+
+    from accordwatch.agreements import load_all
+    from accordwatch.distributed import WriterSpec, ingest_many
+    from accordwatch.errors import AccordWatchError
+    from accordwatch.ingest import iter_items
+
+    missing = tmp_path / "elsewhere" / "x.sqlite"
+    items = [i for i in iter_items([reports]) if not i.error][:12]
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster, Client(cluster) as client:
+        with pytest.raises(AccordWatchError, match="not on this machine"):
+            list(ingest_many(items, client, list(load_all().values()), WriterSpec(f"sqlite:///{missing}", 50, 0.8, 30), chunk_size=5))
+    assert not missing.exists() and not missing.parent.exists()
 
 
 def test_scheduler_uses_an_existing_cluster(reports, single, tmp_path):

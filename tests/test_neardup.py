@@ -136,6 +136,31 @@ def test_index_is_rebuilt_from_stored_signatures_and_threshold_is_configurable(t
     assert res.exit_code == 1 and "--near-dup-threshold" in res.output
 
 
+def test_a_writer_sees_reprints_another_writer_stored_meanwhile(store):
+    """Two ingests into one database at once (two processes, or two Dask
+    workers), each with its own index: before writing, an ingest brings its
+    index up to date with what the other stored, so a reprint joins the story
+    the other ingest started."""
+    from accordwatch.ingest import Ingestor
+    from accordwatch.sources import Item
+
+    texts = reprints()
+    ags = list(services.agreements([]).values())
+    first, second = Ingestor(store, ags), Ingestor(store, ags)
+    assert len(first.index) == 0 and len(second.index) == 0  # both built before anything was stored
+    first.add(Item("a.txt", texts[0], dt.date(2020, 11, 20)))
+    first.flush()
+    second.add(Item("b.txt", texts[1], dt.date(2020, 11, 20)))
+    second.flush()
+    assert second.summary.new == 1 and second.summary.near_duplicates == 1
+    [a], [b] = first.summary.report_ids, second.summary.report_ids
+    assert store.get_report(b)["story_id"] == a
+    assert len(second.index) == 2 and second.index.last_id == a  # its own report is indexed as it is stored
+    # Rows it has already indexed are not decoded again; nothing new: the index is unchanged.
+    second.index.sync(store.signatures(after=0))
+    assert len(second.index) == 2
+
+
 def test_exact_copies_stay_copies(tmp_path):
     text = reprints()[0]
     _write(tmp_path / "x", [text])

@@ -314,8 +314,8 @@ def ingest(
     near_dup_threshold: ThresholdOpt = 0.8,
     near_dup_window_days: WindowOpt = 30,
     batch_size: BatchOpt = 50,
-    workers: Annotated[Optional[int], typer.Option("--workers", help="Extract on a new local Dask cluster of N processes; writes stay in this process, in input order.", min=1)] = None,
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Extract on an existing Dask cluster, e.g. tcp://10.0.0.5:8786.")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Extract and store on a new local Dask cluster of N processes (writes one chunk after another, in input order).", min=1)] = None,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Extract and store on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (its workers must reach the database: PostgreSQL, or SQLite on their machine).")] = None,
 ) -> None:
     """Read reports, extract their events, link them to provisions, store everything.
 
@@ -334,7 +334,7 @@ def ingest(
 
         import contextlib
 
-        from .ingest import Ingestor, extracted_items, iter_items
+        from .ingest import ingest_stream, iter_items
 
         if workers is not None and scheduler:
             raise AccordWatchError("give --workers N (a new local cluster) or --scheduler URL (an existing one), not both")
@@ -348,15 +348,14 @@ def ingest(
                 from .distributed import cluster_client
 
                 client = stack.enter_context(cluster_client(workers=workers, scheduler=scheduler))
-            ing = Ingestor(store, ags, batch_size=batch_size, near_dup_threshold=threshold, near_dup_window_days=near_dup_window_days)
             show = not quiet and fmt == IngestFmt.table and err.is_terminal
             with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[last]}"), TimeElapsedColumn(), console=err, disable=not show, transient=True) as prog:
                 task = prog.add_task("ingest", total=None, last="")
-                for item, extracted in extracted_items(store, iter_items(paths, default_date, max_bytes=limit), ags, client):
-                    ing.add(item, extracted)
-                    prog.update(task, advance=1, last=item.origin.rsplit("/", 1)[-1][:40])
-                ing.flush()
-        summary = ing.summary
+                summary = ingest_stream(
+                    store, iter_items(paths, default_date, max_bytes=limit), ags,
+                    lambda item: prog.update(task, advance=1, last=item.origin.rsplit("/", 1)[-1][:40]),
+                    batch_size=batch_size, near_dup_threshold=threshold, near_dup_window_days=near_dup_window_days, client=client,
+                )
         if fmt == IngestFmt.json:
             _print_json(summary.to_dict())
         else:

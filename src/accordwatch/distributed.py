@@ -1,21 +1,41 @@
-"""Extraction on a Dask cluster: ``accordwatch ingest --workers N`` / ``--scheduler URL``.
+"""Ingest on a Dask cluster: ``accordwatch ingest --workers N`` / ``--scheduler URL``.
 
-Extraction, linking and MinHash signatures are pure (text + date + agreements
--> events + links + signature), so they run on the cluster in chunks of reports. Writing stays in the client
-process: one writer, in input order, so the database is the same as after a
-single-process run. At most ``max_in_flight`` chunks are on the cluster at a
-time, so memory stays flat however many reports come in.
+The reports are cut into chunks. Per chunk, two tasks:
+
+* **extract** (pure: text + date + agreements -> events, evidence links, MinHash
+  signature), which runs on any free worker, many chunks at once;
+* **write**, which stores the chunk from the worker that extracted it — report,
+  events, evidence, signature, story, in transactions of ``--batch-size``
+  reports, exactly as a single-process ingest does — and which depends on the
+  previous chunk's write task. Dask therefore runs the writes one after the
+  other, in input order, while the extractions run in parallel.
+
+Each write first brings the worker's near-duplicate index up to date with the
+signatures the other workers stored (:meth:`NearDupIndex.sync`), then finds
+exact duplicates in the database: everything stored before it is there,
+nothing after it is, so the database is the one a single process writes.
+The client only reads the sources, says which texts need no extraction
+(already stored, or sent earlier in this run) and adds up the chunks'
+summaries; at most ``max_in_flight`` chunks are on the cluster at a time, so
+memory stays flat however many reports come in.
+
+The workers open the database themselves (:meth:`Store.shared_url`): with
+``--scheduler`` they must reach it — a PostgreSQL server, or a SQLite file on
+their own machine.
 
     >>> with cluster_client(workers=2) as client:
-    ...     for item, result in extract_many(items, client, agreements):
-    ...         ...  # result: (events, links, (num_perm, signature bytes)), an Exception, or None
+    ...     for chunk, summary in ingest_many(items, client, agreements, spec):
+    ...         ...
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .errors import AccordWatchError
@@ -29,9 +49,25 @@ LOCAL_CLUSTER_CONFIG = {
     "distributed.scheduler.work-stealing": False,
 }
 
-# Reports per task: large enough that the scheduler's cost per task (~1 ms)
+# Reports per chunk: large enough that the scheduler's cost per task (~1 ms)
 # is small against the work, small enough to keep every worker busy.
 DEFAULT_CHUNK = 256
+
+
+@dataclass(frozen=True)
+class WriterSpec:
+    """What a worker needs to store chunks as the client would."""
+
+    db_url: str  # Store.shared_url(): may hold a password, never shown
+    batch_size: int
+    near_dup_threshold: float
+    near_dup_window_days: int | None
+
+    def __repr__(self) -> str:
+        from .store.db import _shown
+
+        return (f"WriterSpec({_shown(self.db_url)!r}, batch_size={self.batch_size}, "
+                f"threshold={self.near_dup_threshold}, window_days={self.near_dup_window_days})")
 
 
 def extract_one(text: str, published: Any, agreements: list) -> tuple[list, list, tuple[int, bytes | None]]:
@@ -179,3 +215,144 @@ def _submit(client: Any, chunk: list[Any], ags: Any, skip: Callable[[list[Any]],
         return chunk, sent, None
     payload = [(chunk[pos].text, chunk[pos].published) for pos in sent]
     return chunk, sent, client.submit(_extract_chunk, payload, ags, pure=False)
+
+
+# ----------------------------------------------------------------- ingest: extract and write on the workers
+
+
+def _extract_items(items: list[Any], flags: list[bool], agreements: list) -> tuple[list[Any], list[Any]]:
+    """Run on a worker: the chunk and what was extracted for each flagged item
+    (an exception is returned, not raised; None for the others)."""
+    out: list[Any] = []
+    for item, flag in zip(items, flags):
+        if not flag:
+            out.append(None)
+            continue
+        try:
+            out.append(extract_one(item.text, item.published, agreements))
+        except Exception as exc:  # noqa: BLE001 - one bad report never stops a batch
+            out.append(exc)
+    return items, out
+
+
+class _Writer:
+    """A worker's open database and near-duplicate index (one per database; the index per ingest run)."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.run: str | None = None
+        self.index: Any = None
+
+
+_WRITERS: dict[str, _Writer] = {}
+_WRITERS_LOCK = threading.Lock()
+
+
+def _writer(db_url: str, run: str) -> _Writer:
+    with _WRITERS_LOCK:
+        w = _WRITERS.get(db_url)
+        if w is None:
+            w = _WRITERS[db_url] = _Writer(_open_store(db_url))
+        if w.run != run:  # a new ingest: build the index afresh from the database
+            w.run, w.index = run, None
+        return w
+
+
+def _open_store(db_url: str) -> Any:
+    """The client's database, opened on a worker; a SQLite file must already be there."""
+    import socket
+
+    from sqlalchemy.engine import make_url
+
+    from .store import Store
+
+    url = make_url(db_url)
+    db = url.database
+    if url.get_backend_name() == "sqlite" and db and db != ":memory:" and not db.startswith("file:") and not Path(db).is_file():
+        raise AccordWatchError(
+            f"Dask worker on {socket.gethostname()}: the database file {db} is not on this machine. "
+            "Workers store what they extract themselves: with --scheduler use a database they can reach "
+            "(--db postgresql+psycopg://...), or run the workers on this machine"
+        )
+    return Store(db_url)
+
+
+def _write_chunk(extracted: tuple[list[Any], list[Any]], previous: Any, spec: WriterSpec, run: str, agreements: list) -> Any:
+    """Run on a worker, after the previous chunk's write (``previous``, its summary, is
+    only a dependency): store the chunk as a single-process ingest would; returns its summary."""
+    from .ingest import IngestSummary, Ingestor
+
+    items, results = extracted
+    w = _writer(spec.db_url, run)
+    summary = IngestSummary()
+    ing = Ingestor(w.store, agreements, summary, batch_size=spec.batch_size, near_dup_threshold=spec.near_dup_threshold,
+                   near_dup_window_days=spec.near_dup_window_days, index=w.index)
+    try:
+        for item, result in zip(items, results):
+            ing.add(item, result)
+        ing.flush()
+    except BaseException:
+        w.index = None  # it may hold signatures of reports that were not stored
+        raise
+    w.index = ing._index
+    return summary
+
+
+def ingest_many(
+    items: Iterable[Any],
+    client: Any,
+    agreements: list,
+    spec: WriterSpec,
+    chunk_size: int | None = None,
+    max_in_flight: int | None = None,
+    skip: Callable[[list[Any]], list[bool]] | None = None,
+) -> Iterator[tuple[list[Any], Any]]:
+    """Store ``items`` on the cluster; ``(chunk, IngestSummary of the chunk)`` in input order.
+
+    ``skip`` gets the readable items of a chunk and answers one bool per item:
+    True when its text needs no extraction (stored already or sent earlier in
+    this run; the write records it as a copy). At most ``max_in_flight``
+    chunks (default: 2 per worker thread, at least 4) are on the cluster at once.
+    A write that fails fails the ones after it (they depend on it); its error is raised here.
+    """
+    import uuid
+
+    chunk_size = chunk_size or DEFAULT_CHUNK
+    if max_in_flight is None:
+        threads = sum(client.nthreads().values()) or 1
+        max_in_flight = max(4, 2 * threads)
+    run = uuid.uuid4().hex
+    [ags] = client.scatter([agreements], broadcast=True, hash=False)
+    pending: collections.deque[tuple[list[Any], Any]] = collections.deque()
+    previous: Any = None
+
+    def submit(chunk: list[Any]) -> None:
+        nonlocal previous
+        flags = [getattr(item, "error", None) is None and item.text is not None for item in chunk]
+        if skip is not None and any(flags):
+            readable = [pos for pos, f in enumerate(chunk) if flags[pos]]
+            for pos, drop in zip(readable, skip([chunk[pos] for pos in readable])):
+                flags[pos] = not drop
+        if any(flags):
+            extracted: Any = client.submit(_extract_items, chunk, flags, ags, pure=False)
+        else:
+            extracted = (chunk, [None] * len(chunk))
+        previous = client.submit(_write_chunk, extracted, previous, spec, run, ags, pure=False)
+        pending.append((chunk, previous))
+
+    def drain(n: int) -> Iterator[tuple[list[Any], Any]]:
+        while len(pending) > n:
+            chunk, fut = pending.popleft()
+            yield chunk, fut.result()
+
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= chunk_size:
+            submit(chunk)
+            chunk = []
+            yield from drain(max_in_flight)
+    if chunk:
+        submit(chunk)
+    previous = None
+    yield from drain(0)

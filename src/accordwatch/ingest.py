@@ -80,6 +80,16 @@ class IngestSummary:
             "report_ids": list(self.report_ids),
         }
 
+    def merge(self, other: IngestSummary) -> None:
+        """Add what another summary counted (a Dask worker's chunk) to this one."""
+        for name in ("seen", "new", "duplicates", "near_duplicates", "quarantined", "events", "evidence"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for reason, n in other.reasons.items():
+            self.reasons[reason] = self.reasons.get(reason, 0) + n
+        self.report_ids.extend(other.report_ids)
+        self.quarantine.extend(other.quarantine)
+        self.unreachable.extend(other.unreachable)
+
     def line(self) -> str:
         """One line for people: what this ingest (or watch round) did."""
         near = f" ({self.near_duplicates} near-duplicate)" if self.near_duplicates else ""
@@ -200,6 +210,8 @@ class Ingestor:
         ready, self._extracted = self._extracted, {}
         if not items:
             return
+        # Reports other writers stored meanwhile (another ingest, the other Dask workers).
+        self.index.sync(self.store.signatures(after=self.index.last_id))
         hashes = [content_hash(i.text or "") for i in items]
         known = self.store.known_hashes(hashes)
         bundles = []
@@ -299,37 +311,48 @@ def ingest(
     Idempotent and crash-safe: reports are committed ``batch_size`` at a time,
     each with its events and evidence; re-running after an interruption
     finishes the job without storing anything twice. With a Dask ``client``
-    (see :mod:`accordwatch.distributed`) extraction runs on its cluster; this
-    process still writes, in input order, so the database is the same.
+    see :func:`ingest_stream`.
     """
-    ing = Ingestor(store, agreements, batch_size=batch_size, near_dup_threshold=near_dup_threshold,
-                   near_dup_window_days=near_dup_window_days)
     items = iter_items(paths, default_date, max_bytes=max_bytes, stdin=stdin, timeout=timeout)
-    for item, extracted in extracted_items(store, items, agreements, client):
-        ing.add(item, extracted)
-        if progress:
-            progress(item)
-    ing.flush()
-    return ing.summary
+    return ingest_stream(store, items, agreements, progress, batch_size=batch_size, near_dup_threshold=near_dup_threshold,
+                         client=client, near_dup_window_days=near_dup_window_days)
 
 
-def extracted_items(store, items: Iterable[Item], agreements: list[Agreement], client=None) -> Iterator[tuple[Item, object]]:  # type: ignore[no-untyped-def]
-    """``(item, extracted)`` pairs for :meth:`Ingestor.add`, in input order.
+def ingest_stream(
+    store,  # type: ignore[no-untyped-def]
+    items: Iterable[Item],
+    agreements: list[Agreement],
+    progress: Callable[[Item], None] | None = None,
+    *,
+    batch_size: int = BATCH_SIZE,
+    near_dup_threshold: float = THRESHOLD,
+    near_dup_window_days: int | None = WINDOW_DAYS,
+    client=None,  # type: ignore[no-untyped-def]
+) -> IngestSummary:
+    """Ingest ``items`` (see :func:`iter_items`); ``progress(item)`` after each is done.
 
-    Without a Dask client nothing is extracted ahead (``extracted`` is None).
-    With one, extraction runs on its cluster, except for texts already stored
-    or already sent in this run (the writer handles those as duplicates).
+    In this process, or with a Dask ``client`` on its cluster: workers extract
+    chunks of reports in parallel and store them themselves, each chunk after
+    the one before it (see :mod:`accordwatch.distributed`), so the database is
+    the one this process alone would write.
     """
+    summary = IngestSummary()
     if client is None:
+        ing = Ingestor(store, agreements, summary, batch_size=batch_size, near_dup_threshold=near_dup_threshold,
+                       near_dup_window_days=near_dup_window_days)
         for item in items:
-            yield item, None
-        return
-    from .distributed import extract_many
+            ing.add(item)
+            if progress:
+                progress(item)
+        ing.flush()
+        return summary
+    from .distributed import WriterSpec, ingest_many
     from .store import content_hash
 
     sent: set[str] = set()
 
     def skip(chunk: list[Item]) -> list[bool]:
+        """Texts stored before or sent earlier in this run: the writer records them as copies, no need to extract."""
         digests = [content_hash(item.text or "") for item in chunk]
         known = store.known_hashes([d for d in set(digests) if d not in sent])
         out = []
@@ -338,7 +361,13 @@ def extracted_items(store, items: Iterable[Item], agreements: list[Agreement], c
             sent.add(digest)
         return out
 
-    yield from extract_many(items, client, agreements, skip=skip)
+    spec = WriterSpec(store.shared_url(), batch_size, near_dup_threshold, near_dup_window_days)
+    for chunk, part in ingest_many(items, client, agreements, spec, skip=skip):
+        summary.merge(part)
+        if progress:
+            for item in chunk:
+                progress(item)
+    return summary
 
 
 # ----------------------------------------------------------------- watch

@@ -123,6 +123,7 @@ class NearDupIndex:
         self.window_days = window_days
         self._newest: dt.date | None = None
         self._by_date: list[tuple[dt.date, int, str]] = []  # heap of (published, rank, key)
+        self.last_id = 0  # highest stored report id seen by from_signatures / sync
 
     def __len__(self) -> int:
         return len(self._sigs)
@@ -177,11 +178,20 @@ class NearDupIndex:
     ) -> NearDupIndex:
         """Build from ``Store.signatures()`` rows (report id order); other num_perm values are skipped."""
         index = cls(threshold, num_perm, window_days)
+        index.sync(rows)
+        return index
+
+    def sync(self, rows: Iterable) -> None:
+        """Add ``Store.signatures(after=self.last_id)`` rows: the reports other
+        writers (processes, Dask workers) stored since this index last looked.
+        Reports already indexed are skipped."""
         for row in rows:
-            if row.num_perm != num_perm:
+            rid = getattr(row, "report_id", None)
+            if rid is not None and rid > self.last_id:
+                self.last_id = rid
+            if row.num_perm != self.num_perm or row.content_hash in self._sigs:
                 continue
             try:
-                index.add(row.content_hash, from_bytes(row.signature, num_perm), getattr(row, "published", None))
+                self.add(row.content_hash, from_bytes(row.signature, self.num_perm), getattr(row, "published", None))
             except ValueError:
                 continue
-        return index

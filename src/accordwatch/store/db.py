@@ -233,6 +233,15 @@ class Store:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def shared_url(self) -> str:
+        """The URL another process opens to reach this same database (the
+        password included: never show it; a SQLite path made absolute)."""
+        url = self.engine.url
+        db = url.database
+        if url.get_backend_name() == "sqlite" and db and db != ":memory:" and not db.startswith("file:"):
+            url = url.set(database=str(Path(db).expanduser().resolve()))
+        return url.render_as_string(hide_password=False)
+
     @contextmanager
     def _tx(self, write: bool = False, new_version: bool = True) -> Iterator[Session]:
         """A session in one transaction; database failures become StoreError.
@@ -698,8 +707,9 @@ class Store:
             else:
                 row.num_perm, row.signature = num_perm, signature
 
-    def signatures(self, batch: int = 2000) -> Iterator[SignatureRecord]:
-        """Every stored signature with its report's content hash and story, by report id."""
+    def signatures(self, batch: int = 2000, after: int = 0) -> Iterator[SignatureRecord]:
+        """Every stored signature with its report's content hash and story, by
+        report id (only reports with an id above ``after``: what was added since)."""
         stmt = (
             select(
                 ReportSignatureRow.report_id,
@@ -712,7 +722,7 @@ class Store:
             .join(ReportRow, ReportRow.id == ReportSignatureRow.report_id)
             .order_by(ReportSignatureRow.report_id)
         )
-        last = 0
+        last = after
         while True:  # keyset pages: no transaction stays open while the caller works
             with self._tx() as s:
                 rows = s.execute(stmt.where(ReportSignatureRow.report_id > last).limit(batch)).all()
