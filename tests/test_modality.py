@@ -63,3 +63,19 @@ def test_clause_bounds_stop_at_but():
     i = s.index("returned")
     lo, hi = clause_bounds(s, i, i + 8)
     assert "pushed" not in s[lo:hi]
+
+
+def test_boundaries_on_ascii_text_are_the_patterns():
+    """``boundaries`` leaves out, on ASCII text, the alternatives that cannot match there:
+    it must find what the whole case-insensitive pattern finds."""
+    import random
+
+    from accordwatch.extract.modality import _BOUNDARY, boundaries
+
+    words = ["but", "While", "whereas", "Although", "after", "BEFORE", "once", "when", "and", "as", "which", "by", "so",
+             "then", "with", "x", "the", "troops", ",", ";", ":", "(", ")", "[", "]", '"', "-", "--", "“", "–"]
+    blanks = [" ", "  ", "\t", "\n", "", ","]
+    rng = random.Random(3)
+    for _ in range(5000):
+        text = "".join(rng.choice(words) + rng.choice(blanks) for _ in range(rng.randint(1, 12)))
+        assert boundaries(text) == [m.span() for m in _BOUNDARY.rx.finditer(text)], text
