@@ -316,3 +316,26 @@ def test_pathological_input_finishes(text: str) -> None:
     th.join(timeout=30)
     assert not th.is_alive(), "tag() did not finish within 30 s on a large input"
     assert "error" not in result, result.get("error")
+
+
+def test_year_choice_reads_the_tense_only_when_it_matters():
+    """``_choose_year_lazy`` / ``_choose_month_year_lazy`` skip the local tense when every
+    tense gives the same year: they must give what the eager choice gives, errors included."""
+    import datetime as dt
+
+    from accordwatch.dates import _choose_month_year, _choose_month_year_lazy, _choose_year, _choose_year_lazy
+
+    def outcome(f, *args):
+        try:
+            return ("ok", f(*args))
+        except OverflowError:
+            return ("overflow",)
+
+    anchors = [dt.date(2019, 1, 1) + dt.timedelta(days=i) for i in range(0, 732, 7)]
+    anchors += [dt.date(1, 1, 1), dt.date(1, 12, 31), dt.date(2020, 2, 29), dt.date(9999, 1, 5), dt.date(9999, 12, 31)]
+    for anchor in anchors:
+        for month in range(1, 13):
+            for tense in ("past", "future", "present"):
+                assert outcome(_choose_month_year, month, anchor, tense) == outcome(_choose_month_year_lazy, month, anchor, lambda: tense)
+                for day in (1, 10, 15, 28, 29, 30, 31):
+                    assert outcome(_choose_year, month, day, anchor, tense) == outcome(_choose_year_lazy, month, day, anchor, lambda: tense)

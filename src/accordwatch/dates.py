@@ -310,6 +310,43 @@ def _choose_year(month: int, day: int, anchor: dt.date, tense: str) -> dt.date |
     return nearest
 
 
+_UNSURE = object()
+
+
+def _tenseless_year(month: int, day: int, anchor: dt.date):
+    """``_choose_year(month, day, anchor, tense)`` when it is the same for every tense,
+    else ``_UNSURE``: a day within two months of the anchor is the nearest one whatever
+    the tense, so its expression's local tense (several cue searches) need not be read."""
+    try:
+        cands = [c for c in (_safe_date(anchor.year + k, month, day) for k in (-1, 0, 1)) if c]
+        if not cands:
+            return None
+        nearest = min(cands, key=lambda c: abs((c - anchor).days))
+        late, early = anchor + dt.timedelta(days=1), anchor - dt.timedelta(days=1)
+    except OverflowError:
+        return _UNSURE
+    for pref in ([c for c in cands if c <= late], [c for c in cands if c >= early]):
+        if pref:
+            best = min(pref, key=lambda c: abs((c - anchor).days))
+            if abs((best - anchor).days) <= 300 and best != nearest:
+                return _UNSURE  # "past" or "future" picks another year than "present"
+    return nearest
+
+
+def _choose_year_lazy(month: int, day: int, anchor: dt.date, tense: Callable[[], str]) -> dt.date | None:
+    """``_choose_year(month, day, anchor, tense())``, calling ``tense`` only when the choice depends on it."""
+    d = _tenseless_year(month, day, anchor)
+    return _choose_year(month, day, anchor, tense()) if d is _UNSURE else d
+
+
+def _choose_month_year_lazy(month: int, anchor: dt.date, tense: Callable[[], str]) -> int:
+    """``_choose_month_year(month, anchor, tense())``, calling ``tense`` only when the choice depends on it."""
+    d = _tenseless_year(month, 15, anchor)
+    if d is _UNSURE:
+        return _choose_month_year(month, anchor, tense())
+    return anchor.year if d is None or month == anchor.month else d.year
+
+
 def _choose_month_year(month: int, anchor: dt.date, tense: str) -> int:
     d = _choose_year(month, 15, anchor, tense)
     if d is None:
@@ -530,13 +567,17 @@ def _resolve(text: str, c: _Cand, anchor: dt.date, tense: Callable[[], str], pre
     if k in ("range_dm", "range_md"):
         mon = MONTHS[m["mon"].lower().rstrip(".")]
         out = []
-        here = lt() if not m["y"] else ""
+        here = None  # the local tense, read when a day needs it
         for key in ("d1", "d2"):
             day = int(m[key])
             if m["y"]:
                 d = _safe_date(int(m["y"]), mon, day)
             else:
-                d = _choose_year(mon, day, anchor, here)
+                d = _tenseless_year(mon, day, anchor)
+                if d is _UNSURE:
+                    if here is None:
+                        here = lt()
+                    d = _choose_year(mon, day, anchor, here)
             if d is None:
                 return []
             s, e = (m.start(key) - c.off, m.end(key) - c.off)
@@ -555,13 +596,13 @@ def _resolve(text: str, c: _Cand, anchor: dt.date, tense: Callable[[], str], pre
         if m["y"]:
             d = _safe_date(int(m["y"]), mon, day)
         else:
-            d = _choose_year(mon, day, anchor, lt())
+            d = _choose_year_lazy(mon, day, anchor, lt)
         if d is None:
             return []
         return [_mk(text, c.start, c.end, "DATE", d.isoformat(), d, "day")]
     if k == "mid_month":
         mon = MONTHS[m["mon"].lower()]
-        y = int(m["y"]) if m["y"] else _choose_month_year(mon, anchor, lt())
+        y = int(m["y"]) if m["y"] else _choose_month_year_lazy(mon, anchor, lt)
         pre = m["pre"].lower()
         return [_mk(text, c.start, c.end, "DATE", f"{y:04d}-{mon:02d}", None, "month", mod={"mid": "MID", "early": "START", "late": "END"}[pre])]
     if k == "month_year":
@@ -575,7 +616,7 @@ def _resolve(text: str, c: _Cand, anchor: dt.date, tense: Callable[[], str], pre
         elif sig in ("next",):
             y = anchor.year if mon > anchor.month else anchor.year + 1
         else:
-            y = _choose_month_year(mon, anchor, lt())
+            y = _choose_month_year_lazy(mon, anchor, lt)
         mod = {"early": "START", "late": "END"}.get(sig)
         return [_mk(text, c.start, c.end, "DATE", f"{y:04d}-{mon:02d}", None, "month", **({"mod": mod} if mod else {}))]
     if k == "ordinal_day":
@@ -598,7 +639,11 @@ def _resolve(text: str, c: _Cand, anchor: dt.date, tense: Callable[[], str], pre
         d = min(pref or cands, key=lambda x: abs((x - anchor).days))
         return [_mk(text, c.start, c.end, "DATE", d.isoformat(), d, "day")]
     if k == "weekday":
-        d = _weekday(WEEKDAYS[m["wd"].lower()], m["rel"], anchor, lt())
+        wd = WEEKDAYS[m["wd"].lower()]
+        rel = (m["rel"] or "").lower()
+        # the tense decides only between the last and the next such day (not the anchor's own)
+        fixed = rel in ("next", "coming", "following", "last", "previous") or wd == anchor.weekday()
+        d = _weekday(wd, m["rel"], anchor, "" if fixed else lt())
         return [_mk(text, c.start, c.end, "DATE", d.isoformat(), d, "day")]
     if k == "relday":
         w = m["w"].lower()
