@@ -317,6 +317,10 @@ def _tenseless_year(month: int, day: int, anchor: dt.date):
     """``_choose_year(month, day, anchor, tense)`` when it is the same for every tense,
     else ``_UNSURE``: a day within two months of the anchor is the nearest one whatever
     the tense, so its expression's local tense (several cue searches) need not be read."""
+    if 1 < anchor.year < 9999:  # (no date arithmetic near the ends of the calendar can fail)
+        d = _safe_date(anchor.year, month, day)
+        if d is not None and -64 <= (d - anchor).days <= 64:
+            return d  # the same day a year before or after is more than 300 days away: never chosen
     try:
         cands = [c for c in (_safe_date(anchor.year + k, month, day) for k in (-1, 0, 1)) if c]
         if not cands:
