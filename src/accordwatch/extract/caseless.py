@@ -107,12 +107,13 @@ class Caseless:
         """``_fast`` (the lower-cased pattern), ``_seek`` (see ``_seek_pattern``) and
         ``_required`` (its literals) are made on first use, so that importing the
         extractor compiles nothing twice."""
-        if name not in ("_fast", "_seek", "_required"):
+        if name not in ("_fast", "_seek", "_required", "_finder"):
             raise AttributeError(name)
         rx = self.rx
         lowered = _lower_pattern(rx.pattern) if rx.flags & re.IGNORECASE else None
         self._fast = re.compile(lowered, rx.flags & ~re.IGNORECASE) if lowered is not None else None
         self._seek = _seek_pattern(self._fast) if self._fast is not None else None
+        self._finder = self._seek or self._fast  # what ``search`` runs on the lower-cased text
         required = required_literals(lowered) if lowered is not None else None
         self._required = tuple(sorted(required)) if required and len(required) <= MAX_LITERALS else None
         return getattr(self, name)
@@ -134,16 +135,18 @@ class Caseless:
         # the hottest call of the extractor: _fast_for and _may_match are inlined
         n = len(text)
         end = n if endpos is None else endpos
-        if self._fast is None or not text.isascii() or (n > SHORT and 2 * (end - pos) < n):
+        finder = self._finder
+        if finder is None or not text.isascii() or (n > SHORT and 2 * (end - pos) < n):
             return self.rx.search(text, pos, end)
         low = text.lower()
-        if self._required is not None:
-            for lit in self._required:
+        required = self._required
+        if required is not None:
+            for lit in required:
                 if lit in low:
                     break
             else:
                 return None
-        m = (self._seek or self._fast).search(low, pos, end)
+        m = finder.search(low, pos, end)
         return None if m is None else self.rx.match(text, m.start(), end)
 
     def match(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match | None:

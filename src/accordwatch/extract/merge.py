@@ -38,7 +38,9 @@ _NUM = re.compile(r"\d[\d,]*")
 
 
 def _numbers(e: Event) -> set[str]:
-    return {n.replace(",", "") for n in _NUM.findall(e.quantity or "")}
+    if not e.quantity:
+        return set()
+    return {n.replace(",", "") for n in _NUM.findall(e.quantity)}
 
 
 def _can_merge(a: Event, b: Event, anchor=None) -> bool:
@@ -48,8 +50,11 @@ def _can_merge(a: Event, b: Event, anchor=None) -> bool:
         dated, undated = (a, b) if a.date is not None else (b, a)
         if dated.modality == Modality.PLANNED and undated.modality == Modality.OCCURRED and dated.date <= anchor:
             return True  # "X was handed over" in a report on the day it was due: the plan, done
-    if _numbers(a) and _numbers(b) and not _numbers(a) & _numbers(b):
-        return False  # "1,000 captives" and "3,500 prisoners" are two releases
+    na = _numbers(a)
+    if na:
+        nb = _numbers(b)
+        if nb and not na & nb:
+            return False  # "1,000 captives" and "3,500 prisoners" are two releases
     if a.type == EventType.SIGN and (a.date is None or b.date is None or a.date == b.date):
         return True  # mentions of a signing in one report are one signing unless dated apart
     if not _places_ok(a, b):
@@ -127,8 +132,9 @@ def merge_events(events: list[Event], anchor=None) -> list[Event]:
     while changed:
         changed = False
         for i in range(len(out)):
+            t = out[i].type
             for j in range(i + 1, len(out)):
-                if _can_merge(out[i], out[j], anchor):
+                if out[j].type == t and _can_merge(out[i], out[j], anchor):  # (events of two types never merge)
                     _absorb(out[i], out[j])
                     del out[j]
                     changed = True
