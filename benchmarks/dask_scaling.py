@@ -1,21 +1,25 @@
 """Ingest with extraction on a Dask LocalCluster: 1 and 2 workers against the
 single-process run (the peer), same reports, same run, SQLite.
 
-Two measurements per corpus, each mode in a child process on a fresh database,
+Measurements per corpus, each mode in a child process on a fresh database,
 start-up (imports, cluster start) measured on an empty input and subtracted:
 
-* **ingest**: ``accordwatch ingest --workers N`` end to end. The client reads,
-  looks up near-duplicates and writes in input order (one writer), so its CPU
-  per report is the serial part (Amdahl's law).
-* **extraction stage**: what Dask distributes alone: the same reports through
+* **ingest**: ``accordwatch ingest --workers N`` end to end. Workers extract
+  chunks in parallel and store each chunk after the previous one (see
+  ``accordwatch.distributed``); the client reads, hashes and adds up summaries.
+* **extraction stage**: the extraction alone, the same reports through
   ``distributed.extract_many`` on N workers, the client only receiving the
-  results (no near-duplicate lookup, no writes).
+  results (no writes).
+* **client CPU**: the client process's CPU per report during an ingest on 2
+  workers (its threads included: a LocalCluster's scheduler runs there).
 
 Corpora: ``short`` (the default synthetic reports, ~290 characters) and
 ``long`` (``synth --long``: context paragraphs added, ~1,500 characters like
-the development set). On a machine with few cores the client, the scheduler
-and the workers share them: with C the client's CPU per report and E the
-workers', two workers on two cores can reach at most 2E / (E + C) times one.
+the development set). With E the CPU per report of extraction (with linking
+and MinHash), W of storing it (near-duplicate lookup, SQL: the single
+process's CPU minus E) and K the client's: one worker stores 1 / (E + W)
+reports per second; two workers on two cores shared with the client at most
+2 / (E + W + K), i.e. 2(E + W) / (E + W + K) times one.
 
     python benchmarks/dask_scaling.py --count 2000
     python benchmarks/dask_scaling.py --count 10000 --corpora short,long --write
@@ -70,6 +74,31 @@ def _stage_child(folder: str, workers: int) -> None:
     print(json.dumps({"results": n, "client_cpu": cpu}))
 
 
+def _client(folder: Path, db: Path, workers: int) -> tuple[float, int]:
+    """(client CPU seconds, reports) of an ingest on ``workers`` workers, in a child."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    _secs, _mib, _cpu, out = run_child([PY, __file__, "--_client", str(folder), str(db), str(workers)])
+    d = json.loads(out)
+    return d["client_cpu"], d["reports"]
+
+
+def _client_child(folder: str, db: str, workers: int) -> None:
+    from accordwatch.agreements import load_all
+    from accordwatch.distributed import cluster_client
+    from accordwatch.ingest import ingest_stream, iter_items
+    from accordwatch.store import Store
+
+    ags = list(load_all().values())
+    items = list(iter_items([folder]))
+    with Store(f"sqlite:///{db}") as store, cluster_client(workers=workers) as client:
+        store.upgrade()
+        cpu0 = time.process_time()
+        summary = ingest_stream(store, iter(items), ags, client=client)
+        cpu = time.process_time() - cpu0
+    print(json.dumps({"client_cpu": cpu, "reports": summary.seen}))
+
+
 def worker_cpu(folder: Path) -> tuple[float, int]:
     """CPU seconds of what a worker runs (extraction, linking, MinHash) for every report, in this process."""
     from accordwatch.agreements import load_all
@@ -118,9 +147,10 @@ def corpus(tmp: Path, name: str, count: int, seed: int) -> tuple[list[list[str]]
     e_cpu, n = worker_cpu(folder)
     e = e_cpu / n
     single_cpu = _run(folder, db, [])[1] - _run(empty, db, [])[1]
-    c = max(single_cpu / count - e, 1e-9)  # the single process's CPU per report beyond the workers' part
+    w = max(single_cpu / count - e, 1e-9)  # the single process's CPU per report beyond extraction: storing
+    k_cpu, k_n = _client(folder, db, 2)
     figures = {
-        "chars": sum(chars) / len(chars), "E": e, "C": c,
+        "chars": sum(chars) / len(chars), "E": e, "W": w, "K": k_cpu / max(k_n, 1),
         "ingest": rates["ingest --workers 2"] / rates["ingest --workers 1"],
         "stage": rates["extraction stage, 2 workers"] / rates["extraction stage, 1 worker"],
         "vs_single": rates["ingest --workers 2"] / rates["ingest, single process (peer)"],
@@ -136,9 +166,13 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--_stage", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--_client", nargs=3, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a._stage:
         _stage_child(a._stage[0], int(a._stage[1]))
+        return
+    if a._client:
+        _client_child(a._client[0], a._client[1], int(a._client[2]))
         return
     load = os.getloadavg()[0]
     rows, figs = [], {}
@@ -149,26 +183,28 @@ def main() -> None:
     md = table(["corpus", "mode", "reports", "start-up s", "wall s", "reports/s (after start-up)"], rows)
     notes, proj = [], []
     for name, f in figs.items():
-        bound = 2 * f["E"] / (f["E"] + f["C"])
+        e, w, k = f["E"], f["W"], f["K"]
+        bound = 2 * (e + w) / (e + w + k)
         notes.append(
-            f"- {name} (mean {f['chars']:.0f} characters): workers' CPU E = {f['E'] * 1000:.2f} ms per report (extraction, "
-            f"linking, MinHash), client's serial CPU C = {f['C'] * 1000:.2f} ms (reading, near-duplicate lookup, writing). "
-            f"Ingest --workers 2 vs --workers 1: **{f['ingest']:.2f}x** (target >= {TARGET}x: "
-            f"{'met' if f['ingest'] >= TARGET else 'NOT met'}; bound on 2 shared cores 2E/(E+C) = {bound:.2f}x); "
-            f"vs the single process {f['vs_single']:.2f}x. Extraction stage 2 vs 1 workers: **{f['stage']:.2f}x** "
-            f"(target >= {TARGET}x: {'met' if f['stage'] >= TARGET else 'NOT met'}; client {f['stage_client'] * 1000:.2f} ms CPU "
-            f"per report to receive the results).")
-        for w in (1, 2, 4, 8, 16):
-            rate = 1 / max(f["C"], f["E"] / w)
-            proj.append([name, w, f"{rate:.0f}", f"{rate * max(f['C'], f['E']):.2f}x"])
-    md2 = table(["corpus", "workers (dedicated cores; the client on its own)", "projected ingest reports/s",
+            f"- {name} (mean {f['chars']:.0f} characters): per report, extraction E = {e * 1000:.2f} ms CPU "
+            f"(with linking and MinHash), storing W = {w * 1000:.2f} ms (near-duplicate lookup, SQL; both on the workers), "
+            f"client K = {k * 1000:.2f} ms (reading, hashing, Dask's scheduler). Ingest --workers 2 vs --workers 1: "
+            f"**{f['ingest']:.2f}x** (target >= {TARGET}x: {'met' if f['ingest'] >= TARGET else 'NOT met'}; bound on 2 "
+            f"shared cores 2(E+W)/(E+W+K) = {bound:.2f}x); vs the single process {f['vs_single']:.2f}x. Extraction stage "
+            f"2 vs 1 workers: **{f['stage']:.2f}x** (client {f['stage_client'] * 1000:.2f} ms CPU per report to receive "
+            f"the results).")
+        one = 1 / (e + w)
+        for n in (1, 2, 4, 8, 16):
+            rate = 1 / max(w, k, (e + w) / n)
+            proj.append([name, n, f"{rate:.0f}", f"{rate / one:.2f}x"])
+    md2 = table(["corpus", "workers (a core each; the client on its own)", "projected ingest reports/s",
                  "vs 1 worker"], proj)
     print(md, md2, "\n".join(notes), sep="\n\n")
     if a.write:
         body = (header("dask") + f"\nLoad average at start {load:.1f}. Same synthetic reports per corpus, fresh SQLite "
                 "database per mode, identical ingest summaries checked across modes.\n\n" + md + "\n\n" + "\n".join(notes)
-                + "\n\nProjection with a core for each worker and one for the client (pipelined): "
-                "1 / max(C, E / workers); the single writer caps it at 1 / C.\n\n" + md2)
+                + "\n\nProjection with a core for each worker and one for the client: "
+                "1 / max(W, K, (E + W) / workers); the writes, one chunk after another, cap it at 1 / W.\n\n" + md2)
         write_section("Dask scaling (ingest --workers)", body)
 
 

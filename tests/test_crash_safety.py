@@ -64,13 +64,13 @@ def make_reports(folder: Path, n: int = N_REPORTS, seed: int = 7) -> int:
     return good
 
 
-def ingest_cmd(db: Path, folder: Path) -> list[str]:
+def ingest_cmd(db: Path, folder: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "accordwatch.cli", "--db", f"sqlite:///{db}", "ingest", str(folder), "--quiet",
-            "--format", "json", "--batch-size", "20"]
+            "--format", "json", "--batch-size", "20", *extra]
 
 
-def run_to_end(db: Path, folder: Path) -> None:
-    res = subprocess.run(ingest_cmd(db, folder), capture_output=True, text=True, timeout=120, env=_env())
+def run_to_end(db: Path, folder: Path, *extra: str) -> None:
+    res = subprocess.run(ingest_cmd(db, folder, *extra), capture_output=True, text=True, timeout=180, env=_env())
     assert res.returncode == 2, res.stderr  # 2: the bad files were quarantined
 
 
@@ -193,3 +193,64 @@ def test_sigkill_at_any_moment_then_rerun_equals_an_uninterrupted_run(tmp_path):
     got = dump(crashed)
     for table in expected:
         assert got[table] == expected[table], f"{table} differs after SIGKILL and re-run (kills at {seen})"
+
+
+def _kill_when_writing(db: Path, folder: Path) -> list:
+    """Start `ingest --workers 2`, SIGKILL it once the first reports are stored; returns its child processes then."""
+    import psutil
+
+    proc = subprocess.Popen(ingest_cmd(db, folder, "--workers", "2"), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=_env())
+    deadline = time.monotonic() + 120
+    children: list = []
+    try:
+        while proc.poll() is None and time.monotonic() < deadline and count_reports(db) == 0:
+            time.sleep(0.005)
+        try:
+            children = psutil.Process(proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            children = []
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    return children
+
+
+def test_sigkill_during_an_ingest_on_dask_workers_then_rerun_equals_an_uninterrupted_run(tmp_path):
+    """`ingest --workers 2`: the workers write. Killing the client takes its
+    workers down with it (none goes on writing), no report is left without its
+    events, and running it again gives the database an uninterrupted run gives."""
+    import psutil
+
+    folder = tmp_path / "reports"
+    make_reports(folder)
+    clean, crashed = tmp_path / "clean.sqlite", tmp_path / "crashed.sqlite"
+    uninterrupted(clean, folder)
+    expected = dump(clean)
+    stored = len(expected["reports"])
+
+    for _attempt in range(3):  # a fast machine may store everything before the kill lands: try again
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(crashed) + suffix).unlink(missing_ok=True)
+        children = _kill_when_writing(crashed, folder)
+        assert children, "the ingest ended before its workers could be seen"
+        _gone, alive = psutil.wait_procs(children, timeout=30)
+        assert not alive, f"worker processes outlived the killed ingest: {alive}"
+        partial = dump(crashed)
+        if 0 < len(partial["reports"]) < stored:
+            break
+    assert 0 < len(partial["reports"]) < stored, "the kill did not land mid-run"
+    clean_events: dict[str, int] = {}
+    for e in expected["events"]:
+        clean_events[e[0]] = clean_events.get(e[0], 0) + 1
+    partial_events: dict[str, int] = {}
+    for e in partial["events"]:
+        partial_events[e[0]] = partial_events.get(e[0], 0) + 1
+    for r in partial["reports"]:  # never a report without its events
+        assert partial_events.get(r[0], 0) == clean_events.get(r[0], 0)
+
+    run_to_end(crashed, folder, "--workers", "2")
+    got = dump(crashed)
+    for table in expected:
+        assert got[table] == expected[table], f"{table} differs after SIGKILL and a re-run on workers"
