@@ -546,6 +546,9 @@ def _mk(text: str, s: int, e: int, typ: str, value: str, date: dt.date | None, p
     return Timex(s, e, text[s:e], typ, value, date, precision, kw.pop("signal", sig), kw.pop("mod", mod), **kw)
 
 
+_BETWEEN_BEFORE = re.compile(r"\bbetween\s+$", I)
+
+
 def _resolve(text: str, c: _Cand, anchor: dt.date, tense: Callable[[], str], previous: dt.date | None, last_date: dt.date | None, explicit_tense: bool = False) -> list[Timex]:
     """Timexes of candidate ``c``; ``tense()`` is the sentence's tense (called only when
     needed: most kinds of expression do not depend on it)."""
@@ -591,7 +594,7 @@ def _resolve(text: str, c: _Cand, anchor: dt.date, tense: Callable[[], str], pre
                 s = c.start
             if k == "range_md" and key == "d2":
                 e = c.end
-            sig = "between" if re.search(r"\bbetween\s+$", text[max(0, c.start - 10) : c.start], I) else None
+            sig = "between" if _BETWEEN_BEFORE.search(text[max(0, c.start - 10) : c.start]) else None
             out.append(_mk(text, s, e, "DATE", d.isoformat(), d, "day", **({"signal": sig} if sig else {})))
         return out
     if k in ("dm", "md"):

@@ -34,6 +34,11 @@ REPORTING = caseless(
 DISTRICT_KINDS = frozenset({"district", "region", "province", "rayon", "corridor"})
 
 
+_YEAR_FIRST = re.compile(r"(?:19|20)\d\d\b.*")
+_IN_BEFORE = re.compile(r"\bin\s+$", re.IGNORECASE)
+_TOWARD = re.compile(r"\b(?:to|into|toward|towards|in)\b")
+
+
 def quantity(text: str) -> str | None:
     """The first quantity phrase in ``text``: "1,960 servicemen", "90 Palestinian prisoners"."""
     m = QUANTITY.search(text)
@@ -41,7 +46,7 @@ def quantity(text: str) -> str | None:
         return None
     q = m.group(0).strip()
     # years and bare numbers followed by nothing meaningful are not quantities
-    if re.fullmatch(r"(?:19|20)\d\d\b.*", q) and not re.search(r",", q):
+    if _YEAR_FIRST.fullmatch(q) and "," not in q:
         return None
     return q
 
@@ -107,14 +112,14 @@ def places_in(places: list, lo: int, hi: int, text: str, etype: EventType) -> li
             before = text[max(lo, p.start - 30) : p.start]
             if not (LOCATIVE.search(before) or (etype == EventType.WITHDRAWAL and LEAVING.search(before))):
                 continue
-            if etype == EventType.SIGN and not re.search(r"\bin\s+$", before, re.IGNORECASE):
+            if etype == EventType.SIGN and not _IN_BEFORE.search(before):
                 continue
         inside.append(p)
     if etype in (EventType.DEPLOYMENT, EventType.RETURN, EventType.HANDOVER, EventType.EVACUATION):
         kept = []
         for p in inside:
             before = text[max(lo, p.start - 70) : p.start]
-            if ORIGIN.search(before) or (ORIGIN_LIST.search(before) and not re.search(r"\b(?:to|into|toward|towards|in)\b", before[before.lower().rfind("from") :])):
+            if ORIGIN.search(before) or (ORIGIN_LIST.search(before) and not _TOWARD.search(before[before.lower().rfind("from") :])):
                 continue
             kept.append(p)
         if kept or etype != EventType.EVACUATION:

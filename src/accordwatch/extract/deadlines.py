@@ -359,6 +359,14 @@ def _subject(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
         f.places = [p.name for p in ps[:2]]
 
 
+_CHANGE_VERB = re.compile(r"(?i)put off|postponed|extended|delayed|pushed back")
+_PASSIVE_AUX = re.compile(r"\b(?:was|were|been|be|is|are)\s+$", I)
+_MORE_TIME = re.compile(r"\b(?:grace period|extra|more|additional|further|delay)\b", I)
+_FORWARD = re.compile(r"forward", I)
+_ALSO_SAID = re.compile(r"\balso\s+(?:said|announced|declared|decided|told)\b", I)
+_LOCATION_BEFORE = re.compile(r"\b(?:in|into|across|throughout|within|from|out of)\s+(?:the\s+)?$", I)
+
+
 def build_deadline_frames(doc: Doc) -> None:
     """Pipeline step: deadline_change triggers -> deadline_change events (merged per change)."""
     frames: list[Frame] = []
@@ -384,14 +392,14 @@ def build_deadline_frames(doc: Doc) -> None:
                 if who and who[-1].party not in f.requested_by:
                     f.granted_by.append(who[-1].party)
         _frame_dates(doc, f, [s] + prev, trig.start)
-        if re.match(r"(?i)put off|postponed|extended|delayed|pushed back", trig.text) and not re.search(r"\b(?:was|were|been|be|is|are)\s+$", doc.text[max(0, trig.start - 12) : trig.start], I):
+        if _CHANGE_VERB.match(trig.text) and not _PASSIVE_AUX.search(doc.text[max(0, trig.start - 12) : trig.start]):
             subj = _parties_in(doc, s.start, trig.start)
             if subj and subj[-1].party not in f.granted_by and trig.start - subj[-1].end < 60:
                 f.granted_by.append(subj[-1].party)
         dd = _duration_days(doc.text[trig.start - 40 : trig.end + 40]) or _duration_days(s.text)
         if dd is None:
             for fs in nxt[:2]:
-                m = re.search(r"\b(?:grace period|extra|more|additional|further|delay)\b", fs.text, I)
+                m = _MORE_TIME.search(fs.text)
                 if m:
                     dd = _duration_days(fs.text)
                     if dd:
@@ -404,7 +412,7 @@ def build_deadline_frames(doc: Doc) -> None:
             back = _duration_days(shift.group(0)) if shift else None
             if back:
                 # brought forward: the old date was later; pushed back, extended: earlier
-                f.old = _plus(f.new, back if re.search(r"forward", trig.text, I) else -back)
+                f.old = _plus(f.new, back if _FORWARD.search(trig.text) else -back)
         _subject(doc, f, [s] + prev, trig.start)
         if f.date is None and PRESENT_PERFECT_TRIGGER.search(s.text):
             f.date = doc.anchor
@@ -430,7 +438,7 @@ def build_deadline_frames(doc: Doc) -> None:
 
     for i, f in enumerate(merged):
         # "Santos also said the zones would remain ...": the same announcement as the change before
-        if re.search(r"\balso\s+(?:said|announced|declared|decided|told)\b", f.sentence, I):
+        if _ALSO_SAID.search(f.sentence):
             before = [g for g in merged[:i] if g.trigger_sentence < f.trigger_sentence]
             if before:
                 g = before[-1]
@@ -481,7 +489,7 @@ def build_deadline_frames(doc: Doc) -> None:
 
 
 def _is_location(doc: Doc, p) -> bool:
-    return bool(re.search(r"\b(?:in|into|across|throughout|within|from|out of)\s+(?:the\s+)?$", doc.text[max(0, p.start - 15) : p.start], I))
+    return bool(_LOCATION_BEFORE.search(doc.text[max(0, p.start - 15) : p.start]))
 
 
 def _same_change(a: Frame, b: Frame) -> bool:

@@ -233,6 +233,11 @@ def _anchor_date(doc: Doc, ref: str) -> dt.date | None:
     return found
 
 
+_TO_GAP = re.compile(r"\s+to\s+")
+_GIVEN_BEFORE = re.compile(r"\b(?:gave|give|given|gives|has|have|had|granted)\b[^.;]{0,30}$", re.IGNORECASE)
+_WITHIN_BEFORE = re.compile(r"\bwithin\s+(?:the\s+next\s+)?$", re.IGNORECASE)
+
+
 def _duration_date(doc: Doc, sent, lo: int, hi: int, trig: Trigger):
     """Date of an event stated as a duration: "gave Israel 60 days to pull out", "within 135 days of the signing"."""
     for t in doc.within("timexes", sent.start + lo, sent.start + hi):
@@ -244,10 +249,10 @@ def _duration_date(doc: Doc, sent, lo: int, hi: int, trig: Trigger):
         base = None
         if t.anchor in ("signing", "agreement", "ceasefire", "effect"):
             base = _anchor_date(doc, t.anchor)
-        elif t.end <= trig.start and re.fullmatch(r"\s+to\s+", between) and re.search(r"\b(?:gave|give|given|gives|has|have|had|granted)\b[^.;]{0,30}$", doc.text[max(sent.start, t.start - 40) : t.start], re.IGNORECASE):
+        elif t.end <= trig.start and _TO_GAP.fullmatch(between) and _GIVEN_BEFORE.search(doc.text[max(sent.start, t.start - 40) : t.start]):
             prior = [x for x in doc.within("timexes", sent.start, t.start) if x.date is not None and x.precision in ("day", "time")]
             base = prior[-1].date if prior else None
-        elif t.start >= trig.end and re.search(r"\bwithin\s+(?:the\s+next\s+)?$", doc.text[max(sent.start, t.start - 20) : t.start], re.IGNORECASE):
+        elif t.start >= trig.end and _WITHIN_BEFORE.search(doc.text[max(sent.start, t.start - 20) : t.start]):
             # a bare "within ten days" after the action counts from the report's date
             base = doc.anchor
         if base is not None:
