@@ -221,3 +221,40 @@ def test_capital_words_shared_with_the_party_lexicon(gaz):
     assert [p.name for p in gaz.find(text)].count("Shusha") == 0  # glued to an apostrophe-like mark
     lex = PartyLexicon.default()
     assert lex.find(text) == lex.find(text, words)
+
+
+def test_type_and_of_hits_are_the_whole_word_finds():
+    """``_type_hits`` / ``_of_hits`` (one regex pass each) find what a ``str.find`` loop per
+    type word with the ``_is_wordish`` boundary tests finds."""
+    import random
+
+    from accordwatch.geo import gazetteer as G
+
+    def by_find(folded):
+        hits, n = [], len(folded)
+        for w in G._TYPE_WORDS:
+            i = folded.find(w)
+            while i >= 0:
+                e = i + len(w)
+                if e < n and folded[e] == "s" and w + "s" in G._TYPE_AFTER:
+                    e += 1
+                if (e >= n or not G._is_wordish(folded[e])) and (i == 0 or not G._is_wordish(folded[i - 1])):
+                    hits.append((i, e, folded[i:e]))
+                i = folded.find(w, e)
+        ofs = []
+        for w in G._TYPE_OF:
+            i = folded.find(w + " of ")
+            while i >= 0:
+                m = G._OF_FWD_RE.match(folded, i)
+                if m is not None and (i == 0 or not G._is_wordish(folded[i - 1])):
+                    ofs.append((m.span(), m.span(1), m.group(1)))
+                i = folded.find(w + " of ", i + 1)
+        return sorted(hits), sorted(ofs)
+
+    words = list(G._TYPE_AFTER) + sorted(G._TYPE_OF) + ["of", "of", "towns", "passport", "downtown", "x", "districtss"]
+    seps = [" ", " ", "  ", "'", "’", "ʻ", "_", "-", ",", "", "\n", "é", "1"]
+    rng = random.Random(5)
+    for _ in range(5000):
+        folded = "".join(rng.choice(words) + rng.choice(seps) for _ in range(rng.randint(1, 10)))
+        ofs = [(m.span(), m.span(1), m.group(1)) for m in G._of_hits(folded)]
+        assert (G._type_hits(folded), ofs) == by_find(folded), folded
