@@ -220,28 +220,34 @@ class CapitalWords:
         self.items = out
 
 
-# Whole type words in one pass: a plural ("districts") where the dictionary has it; not
-# glued to a word character or apostrophe on either side (``_is_wordish``: ``\w`` is
-# exactly ``isalnum()`` or "_"). No type word begins another, so the first alternative
-# that fits at a place is the only one.
-_NOT_WORDISH = "(?<![\\w'’ʻ])"
-_TYPE_HIT_RE = re.compile(
-    _NOT_WORDISH + "(?:(?:" + "|".join(w for w in _TYPE_WORDS if w + "s" in _TYPE_AFTER) + ")s?|"
-    + "|".join(w for w in _TYPE_WORDS if w + "s" not in _TYPE_AFTER) + ")(?![\\w'’ʻ])"
-)
-_OF_HIT_RE = re.compile(_NOT_WORDISH + "(?=(?:" + "|".join(sorted(_TYPE_OF)) + ") of )" + _OF_FWD_RE.pattern)
-
-
 def _type_hits(folded: str) -> list[tuple[int, int, str]]:
-    """``(start, end, word)`` of whole-word type words ("district", "corridors"...), in order."""
-    return [(m.start(), m.end(), m.group()) for m in _TYPE_HIT_RE.finditer(folded)]
+    """``(start, end, word)`` of whole-word type words ("district", "corridors"...); str.find is fast."""
+    hits = []
+    n = len(folded)
+    for w in _TYPE_WORDS:
+        i = folded.find(w)
+        while i >= 0:
+            e = i + len(w)
+            if e < n and folded[e] == "s" and w + "s" in _TYPE_AFTER:
+                e += 1
+            if (e >= n or not _is_wordish(folded[e])) and (i == 0 or not _is_wordish(folded[i - 1])):
+                hits.append((i, e, folded[i:e]))
+            i = folded.find(w, e)
+    hits.sort()
+    return hits
 
 
 def _of_hits(folded: str) -> list[re.Match]:
-    """``_OF_FWD_RE`` matches ("village of ") after a non-word character, in order."""
-    return list(_OF_HIT_RE.finditer(folded))
-
-
+    hits = []
+    for w in _TYPE_OF:
+        i = folded.find(w + " of ")
+        while i >= 0:
+            m = _OF_FWD_RE.match(folded, i)
+            if m is not None and (i == 0 or not _is_wordish(folded[i - 1])):
+                hits.append(m)
+            i = folded.find(w + " of ", i + 1)
+    hits.sort(key=lambda m: m.start())
+    return hits
 _NAME_OK_AFTER = {
     "agreement", "agreements", "accord", "accords", "protocol", "statement", "declaration", "process", "format",
     "group", "airport", "summit", "talks", "deal", "memorandum", "ii", "i", "monday", "tuesday", "wednesday",
