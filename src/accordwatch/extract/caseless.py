@@ -150,13 +150,21 @@ class Caseless:
         return None if m is None else self.rx.match(text, m.start(), end)
 
     def match(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match | None:
-        end = len(text) if endpos is None else endpos
-        if not self._fast_for(text, pos, end):
+        # as in ``search``, _fast_for and _may_match are inlined
+        n = len(text)
+        end = n if endpos is None else endpos
+        fast = self._fast
+        if fast is None or not text.isascii() or (n > SHORT and 2 * (end - pos) < n):
             return self.rx.match(text, pos, end)
         low = text.lower()
-        if not self._may_match(low):
-            return None
-        m = self._fast.match(low, pos, end)
+        required = self._required
+        if required is not None:
+            for lit in required:
+                if lit in low:
+                    break
+            else:
+                return None
+        m = fast.match(low, pos, end)
         return None if m is None else self.rx.match(text, pos, end)
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match]:
