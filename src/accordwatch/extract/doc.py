@@ -75,4 +75,8 @@ class Doc:
             cached = (items, len(items), [x.start for x in items])
             self._index[kind] = cached
         starts = cached[2]
-        return [x for x in items[bisect_left(starts, lo) : bisect_left(starts, hi)] if x.end <= hi]
+        a = bisect_left(starts, lo)
+        b = bisect_left(starts, hi, a)
+        if a == b:
+            return []  # (most windows: no list comprehension to run)
+        return [x for x in items[a:b] if x.end <= hi]
