@@ -767,15 +767,16 @@ def _merge(text: str, tx: list[Timex], last_date: dt.date | None) -> list[Timex]
             a_day = a.date is not None and a.precision == "day"
             b_day = b.date is not None and b.precision == "day"
             # weekday/relative day + explicit date (either order): the explicit date wins
-            named = bool(_NAMED_DAY.match(a.text.strip()) or _NAMED_DAY.match(b.text.strip()))
-            if a_day and b_day and named and (_JOIN_ON.match(gap) or _JOIN_APPOS.match(gap)) and len(gap) <= 8:
+            # (the cheap tests first: most neighbours are not two days a few characters apart)
+            if a_day and b_day and len(gap) <= 8 and (_NAMED_DAY.match(a.text.strip()) or _NAMED_DAY.match(b.text.strip())) \
+                    and (_JOIN_ON.match(gap) or _JOIN_APPOS.match(gap)):
                 keep = b if _explicit(b) else a
                 if _explicit(a) and not _explicit(b):
                     keep = a
                 out.append(replace(keep, start=a.start, end=b.end, text=text[a.start : b.end], signal=a.signal, mod=a.mod))
                 i += 2
                 continue
-            if a.type == "TIME" and a.date is None and b_day and _JOIN_TIME.match(gap) and len(gap) <= 30:
+            if a.type == "TIME" and a.date is None and b_day and len(gap) <= 30 and _JOIN_TIME.match(gap):
                 d = b.date
                 out.append(_timed(text, a, b, d, a.start, b.end, a.signal, a.mod))
                 i += 2
