@@ -43,10 +43,16 @@ from .errors import AccordWatchError
 # For a LocalCluster on this machine's cores, every CPU cycle not spent
 # extracting is taken from the extraction: no sampling profiler in the workers
 # (it wakes every 10 ms), no work stealing (the tasks are alike and already
-# spread evenly), no dashboard.
+# spread evenly), no dashboard, and the housekeeping timers of the scheduler,
+# nannies and workers slowed down (event-loop health every 1 s instead of
+# 20 ms, memory every 1 s instead of 100 ms, system figures every 5 s): an idle
+# two-worker cluster then costs 1.5% of a core instead of 9%.
 LOCAL_CLUSTER_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.scheduler.work-stealing": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
 }
 
 # Reports per chunk: large enough that the scheduler's cost per task (~1 ms)
