@@ -256,9 +256,18 @@ def _local_tense(text: str, start: int, end: int, default: Callable[[], str]) ->
 
 
 def _last_cue(rx, window: str) -> int:
-    """Where the last cue of ``rx`` in ``window`` starts (see ``_iter_cues``), -1 when there is none."""
+    """Where the last cue of ``rx`` in ``window`` starts (see ``_iter_cues``, inlined), -1 when there is none."""
     last = -1
-    for m in (rx.finditer_lower(window) if rx is _FUTURE else _iter_cues(rx, window)):
+    if rx is _FUTURE:
+        for m in rx.finditer_lower(window):
+            last = m.start()
+        return last
+    for m in rx.finditer_lower(window):
+        w = m.group(0).lower()
+        if w in _NOT_PAST:
+            continue
+        if w.endswith("ed") and _PASSIVE_BEFORE.search(window, max(0, m.start() - 8), m.start()):
+            continue
         last = m.start()
     return last
 
