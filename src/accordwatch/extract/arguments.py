@@ -9,16 +9,28 @@ import datetime as dt
 import re
 
 from ..model import EventType
+from .anchors import _trie_regex
 from .caseless import caseless, last_token
 
 NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|dozens?|hundreds|thousands|tens of thousands|scores)"
+_QTY_PREFIXES = ("about", "some", "more than", "over", "up to", "nearly", "almost", "around", "at least", "roughly", "another", "down to")
+_QTY_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "fifteen", "twenty",
+                "thirty", "forty", "fifty", "hundred", "dozen", "dozens", "hundreds", "thousands", "tens of thousands", "scores")
+_QTY_NOUNS = (
+    "servicemen", "serviceman", "troops", "soldiers", "peacekeepers", "personnel", "prisoners", "hostages", "captives", "detainees",
+    "inmates", "people", "refugees", "civilians", "residents", "families", "fighters", "armoured personnel carriers", "vehicles",
+    "buses", "cars", "trucks", "ships", "vessels", "tonnes", "tons", "artillery pieces", "rocket launchers", "guns", "weapons",
+    "pieces of equipment", "items", "observers", "monitors", "bodies", "killed", "wounded", "Armenians", "Azerbaijanis",
+    "Palestinians", "Israelis", "women", "children", "posts",
+)
+# The word lists are alternations shaped as tries (one branch per first letter): re tries
+# a dozen branches at each word instead of every word of a list. The same matches: no
+# word of a list followed by what the pattern requires after it (white space, a hyphen,
+# a word boundary) can be the beginning of a longer word of that list.
 QUANTITY = caseless(
-    r"\b(?:(?:about|some|more than|over|up to|nearly|almost|around|at least|roughly|another|down to)\s+)?"
-    r"(?:\d[\d,.]*|" + NUMBER_WORDS + r")(?:[- ]\w+)?\s+(?:\w+\s+){0,2}?"
-    r"(?:servicem[ae]n|troops|soldiers|peacekeepers|personnel|prisoners|hostages|captives|detainees|inmates|people|refugees|"
-    r"civilians|residents|families|fighters|armoured personnel carriers|vehicles|buses|cars|trucks|ships|vessels|tonnes|tons|"
-    r"artillery pieces|rocket launchers|guns|weapons|pieces of equipment|items|observers|monitors|bodies|killed|wounded|"
-    r"Armenians|Azerbaijanis|Palestinians|Israelis|women|children|posts)\b",
+    r"\b(?:" + _trie_regex({w.lower() for w in _QTY_PREFIXES}) + r"\s+)?"
+    r"(?:\d[\d,.]*|" + _trie_regex(set(_QTY_NUMBERS)) + r")(?:[- ]\w+)?\s+(?:\w+\s+){0,2}?"
+    + _trie_regex({w.lower() for w in _QTY_NOUNS}) + r"\b",
     re.IGNORECASE,
 )
 

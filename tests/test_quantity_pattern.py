@@ -1,0 +1,38 @@
+"""``arguments.QUANTITY`` writes its word lists as tries for speed: it must find what the
+pattern with plain alternations finds."""
+
+from __future__ import annotations
+
+import random
+import re
+
+from accordwatch.extract.arguments import NUMBER_WORDS, QUANTITY
+
+PLAIN = re.compile(
+    r"\b(?:(?:about|some|more than|over|up to|nearly|almost|around|at least|roughly|another|down to)\s+)?"
+    r"(?:\d[\d,.]*|" + NUMBER_WORDS + r")(?:[- ]\w+)?\s+(?:\w+\s+){0,2}?"
+    r"(?:servicem[ae]n|troops|soldiers|peacekeepers|personnel|prisoners|hostages|captives|detainees|inmates|people|refugees|"
+    r"civilians|residents|families|fighters|armoured personnel carriers|vehicles|buses|cars|trucks|ships|vessels|tonnes|tons|"
+    r"artillery pieces|rocket launchers|guns|weapons|pieces of equipment|items|observers|monitors|bodies|killed|wounded|"
+    r"Armenians|Azerbaijanis|Palestinians|Israelis|women|children|posts)\b",
+    re.IGNORECASE,
+)
+
+WORDS = ["about", "some", "more", "than", "over", "up", "to", "nearly", "almost", "around", "at", "least", "roughly", "another",
+         "down", "one", "two", "three", "ten", "tens", "of", "thousands", "hundred", "hundreds", "dozen", "dozens", "scores",
+         "fifty", "fifteen", "twelve", "seventy", "onerous", "someone", "troops", "servicemen", "serviceman", "servicemin",
+         "prisoners", "Armenians", "killed", "armoured", "personnel", "carriers", "cars", "tons", "tonnes", "ton", "pieces",
+         "equipment", "items", "posts", "1,960", "90", "2020", "3.5", "x1", "A", "AT", "LEAST", "Two", "TENS", "ſome", "tenſ",
+         "were", "the", "-", ","]
+BLANKS = [" ", " ", "  ", "\n", "\t", "-", "", "\u00a0"]
+
+
+def test_quantity_finds_what_the_plain_pattern_finds():
+    rng = random.Random(1)
+    hits = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(WORDS) + rng.choice(BLANKS) for _ in range(rng.randint(1, 12)))
+        a, b = PLAIN.search(text), QUANTITY.search(text)
+        assert (a and (a.span(), a.group(0))) == (b and (b.span(), b.group(0))), text
+        hits += a is not None
+    assert hits > 2000  # the texts do hold quantities
