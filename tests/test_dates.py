@@ -339,3 +339,27 @@ def test_year_choice_reads_the_tense_only_when_it_matters():
                 assert outcome(_choose_month_year, month, anchor, tense) == outcome(_choose_month_year_lazy, month, anchor, lambda: tense)
                 for day in (1, 10, 15, 28, 29, 30, 31):
                     assert outcome(_choose_year, month, day, anchor, tense) == outcome(_choose_year_lazy, month, day, anchor, lambda: tense)
+
+
+def test_signal_trie_finds_what_the_plain_alternation_finds():
+    """``_SIGNAL`` writes its words as a trie: no signal word begins another, so it must find
+    the same match and signal word as the plain alternation, in every window."""
+    import random
+    import re
+
+    from accordwatch.dates import _SIGNAL, _SIGNAL_WORDS
+
+    assert not [(a, b) for a in _SIGNAL_WORDS for b in _SIGNAL_WORDS if a != b and b.startswith(a)]
+    plain = re.compile(
+        r"(?P<s>no later than|not later than|no earlier than|by|until|till|before|after|since|from|on|in|within|between|to|through|as of|starting|effective|at|and)"
+        r"\s+(?:the\s+)?(?:(?:early|late)\s+(?:hours\s+of\s+)?|(?:the\s+)?(?:early|small)\s+hours\s+of\s+)?$",
+        re.IGNORECASE,
+    )
+    words = list(_SIGNAL_WORDS) + ["the", "early", "late", "small", "hours", "of", "region", "xby", "Tuesday", "NOT", "LATER", "THAN", "ſince"]
+    blanks = [" ", " ", "  ", "\n", "", ",", "\u00a0"]
+    rng = random.Random(2)
+    for _ in range(5000):
+        text = "".join(rng.choice(words) + rng.choice(blanks) for _ in range(rng.randint(1, 9)))
+        for pos in (0, max(0, len(text) - 40)):
+            a, b = plain.search(text, pos), _SIGNAL.search(text, pos)
+            assert (a and (a.span(), a.group("s"))) == (b and (b.span(), b.group("s"))), text

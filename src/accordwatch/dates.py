@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from .extract.anchors import AnchoredPatterns, key_text
+from .extract.anchors import AnchoredPatterns, _trie_regex, key_text
 from .extract.caseless import caseless, last_token
 
 __all__ = ["Timex", "add_duration", "parse_number", "tag", "tense_of"]
@@ -118,8 +118,13 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("year", re.compile(r"\b(?P<sig>in|by|since|until|from|during|before|after|early|late|mid-|of|the end of)\s+(?P<y>" + _YEAR + r")\b(?![,.]?\d)", I)),
 ]
 
+_SIGNAL_WORDS = ("no later than", "not later than", "no earlier than", "by", "until", "till", "before", "after", "since", "from",
+                 "on", "in", "within", "between", "to", "through", "as of", "starting", "effective", "at", "and")
+# The signal words as a trie (one branch per first letter: the pattern has no leading word
+# boundary, so it is tried at every character of the window). No signal word begins
+# another, so the trie matches the word the plain alternation matches.
 _SIGNAL = caseless(
-    r"(?P<s>no later than|not later than|no earlier than|by|until|till|before|after|since|from|on|in|within|between|to|through|as of|starting|effective|at|and)\s+(?:the\s+)?(?:(?:early|late)\s+(?:hours\s+of\s+)?|(?:the\s+)?(?:early|small)\s+hours\s+of\s+)?$",
+    r"(?P<s>" + _trie_regex(set(_SIGNAL_WORDS)) + r")\s+(?:the\s+)?(?:(?:early|late)\s+(?:hours\s+of\s+)?|(?:the\s+)?(?:early|small)\s+hours\s+of\s+)?$",
     I,
 )
 # the words a match of _SIGNAL can end with (it has no leading word boundary: endswith)
