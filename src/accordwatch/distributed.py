@@ -152,7 +152,10 @@ def _warm_worker() -> None:
     # per worker process at start-up rather than inside the first chunks.
     import datetime as dt
 
+    from .neardup import NearDupIndex
+
     extract_one("Troops withdrew from the district on 15 November 2020, officials said.", dt.date(2020, 11, 16), [])
+    NearDupIndex()  # the first one imports scipy and tunes the LSH bands (~0.7 s)
 
 
 def warm_up(client: Any) -> None:

@@ -191,6 +191,10 @@ class NearDupIndex:
                 self.last_id = rid
             if row.num_perm != self.num_perm or row.content_hash in self._sigs:
                 continue
+            published = getattr(row, "published", None)
+            if (published is not None and self.window_days is not None and self._newest is not None
+                    and (self._newest - published).days > self.window_days):
+                continue  # outside the window: add would drop it (no need to decode it)
             try:
                 self.add(row.content_hash, from_bytes(row.signature, self.num_perm), getattr(row, "published", None))
             except ValueError:

@@ -730,6 +730,8 @@ class Store:
                 return
             for r in rows:
                 yield SignatureRecord(r.report_id, r.num_perm, bytes(r.signature), r.content_hash, r.story_id, r.published)
+            if len(rows) < batch:
+                return
             last = rows[-1].report_id
 
     def set_story(self, report_id: int, story_id: int) -> None:
