@@ -123,3 +123,19 @@ def test_unreachable_scheduler_is_a_clear_error(reports, tmp_path):
         res = CliRunner().invoke(app, ["--db", f"sqlite:///{tmp_path / 'x.sqlite'}", "ingest", str(reports), "--scheduler", "tcp://127.0.0.1:9"])
     assert res.exit_code == 1
     assert "cannot reach the Dask scheduler" in res.output
+
+
+def test_a_database_deleted_and_created_again_gets_the_next_run(reports, tmp_path):
+    """Workers live longer than one ingest (a cluster of your own): the next run
+    must write to the new file at that path, not to the deleted one they had open."""
+    from distributed import LocalCluster
+
+    db = tmp_path / "again.sqlite"
+    url = f"sqlite:///{db}"
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        first = _ingest(url, reports, "--scheduler", cluster.scheduler_address)
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db) + suffix).unlink(missing_ok=True)
+        second = _ingest(url, reports, "--scheduler", cluster.scheduler_address)
+    assert second["new"] == first["new"] > 50
+    assert len(dump(url)["reports"]) == first["new"]

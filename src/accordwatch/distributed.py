@@ -245,25 +245,27 @@ def _extract_items(items: list[Any], flags: list[bool], agreements: list) -> tup
 
 
 class _Writer:
-    """A worker's open database and near-duplicate index (one per database; the index per ingest run)."""
+    """A worker's open database and near-duplicate index for one ingest run."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, run: str, store: Any) -> None:
+        self.run = run
         self.store = store
-        self.run: str | None = None
         self.index: Any = None
 
 
-_WRITERS: dict[str, _Writer] = {}
+_WRITERS: dict[str, _Writer] = {}  # database URL -> the writer of the latest run
 _WRITERS_LOCK = threading.Lock()
 
 
 def _writer(db_url: str, run: str) -> _Writer:
+    """Opened afresh for every run: a long-lived worker must not keep writing to
+    a SQLite file that was deleted and created again, nor trust an old index."""
     with _WRITERS_LOCK:
         w = _WRITERS.get(db_url)
-        if w is None:
-            w = _WRITERS[db_url] = _Writer(_open_store(db_url))
-        if w.run != run:  # a new ingest: build the index afresh from the database
-            w.run, w.index = run, None
+        if w is None or w.run != run:
+            if w is not None:
+                w.store.close()
+            w = _WRITERS[db_url] = _Writer(run, _open_store(db_url))
         return w
 
 
