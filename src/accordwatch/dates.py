@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from .extract.anchors import AnchoredPatterns, _trie_regex, key_text
+from .extract.anchors import AnchoredPatterns, trie_regex, key_text
 from .extract.caseless import caseless, last_token
 
 __all__ = ["Timex", "add_duration", "parse_number", "tag", "tense_of"]
@@ -124,7 +124,7 @@ _SIGNAL_WORDS = ("no later than", "not later than", "no earlier than", "by", "un
 # boundary, so it is tried at every character of the window). No signal word begins
 # another, so the trie matches the word the plain alternation matches.
 _SIGNAL = caseless(
-    r"(?P<s>" + _trie_regex(set(_SIGNAL_WORDS)) + r")\s+(?:the\s+)?(?:(?:early|late)\s+(?:hours\s+of\s+)?|(?:the\s+)?(?:early|small)\s+hours\s+of\s+)?$",
+    r"(?P<s>" + trie_regex(set(_SIGNAL_WORDS)) + r")\s+(?:the\s+)?(?:(?:early|late)\s+(?:hours\s+of\s+)?|(?:the\s+)?(?:early|small)\s+hours\s+of\s+)?$",
     I,
 )
 # the words a match of _SIGNAL can end with (it has no leading word boundary: endswith)

@@ -175,14 +175,14 @@ def beginnings(rx: re.Pattern) -> frozenset[str] | None:
     return frozenset(found)
 
 
-def _trie_regex(keys: set[str]) -> str:
+def trie_regex(keys: set[str]) -> str:
     """An alternation of ``keys`` shaped as a trie (one branch per next character,
     longer keys tried first), so that it matches the longest key present."""
     by_first: dict[str, set[str]] = {}
     for k in keys:
         if k:
             by_first.setdefault(k[0], set()).add(k[1:])
-    parts = [re.escape(ch) + _trie_regex(rest) for ch, rest in sorted(by_first.items())]
+    parts = [re.escape(ch) + trie_regex(rest) for ch, rest in sorted(by_first.items())]
     if "" in keys:
         parts.append("")
     if not parts:
@@ -223,7 +223,7 @@ class AnchoredPatterns:
         }
         # a key begins with a word character after a word boundary: after a non-word
         # character (a plain ASCII class when the text is ASCII: much faster), or at 0
-        trie = _trie_regex(set(owners)) if owners else ""
+        trie = trie_regex(set(owners)) if owners else ""
         self._seed = re.compile(r"\W(?=(" + trie + "))") if owners else None
         self._seed_ascii = re.compile(r"[^0-9A-Za-z_](?=(" + trie + "))") if owners else None
         self._at = re.compile("(" + trie + ")") if owners else None
@@ -311,7 +311,7 @@ class CueSet:
         self._literals = literals
         # the seed finds the longest key at a place: it stands for every key that is a prefix of it
         self._table = {k: _or(owners.get(k[:n], 0) for n in range(1, len(k) + 1)) for k in owners}
-        trie = _trie_regex(set(owners)) if owners else "(?!)"  # no listed beginnings: nothing is filtered
+        trie = trie_regex(set(owners)) if owners else "(?!)"  # no listed beginnings: nothing is filtered
         self._seed = re.compile(r"[^0-9A-Za-z_](?=(" + trie + "))")
         self._at = re.compile("(" + trie + ")")
         self._bits = bits

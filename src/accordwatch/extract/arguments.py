@@ -9,7 +9,7 @@ import datetime as dt
 import re
 
 from ..model import EventType
-from .anchors import _trie_regex
+from .anchors import trie_regex
 from .caseless import caseless, last_token
 
 NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|dozens?|hundreds|thousands|tens of thousands|scores)"
@@ -28,9 +28,9 @@ _QTY_NOUNS = (
 # word of a list followed by what the pattern requires after it (white space, a hyphen,
 # a word boundary) can be the beginning of a longer word of that list.
 QUANTITY = caseless(
-    r"\b(?:" + _trie_regex({w.lower() for w in _QTY_PREFIXES}) + r"\s+)?"
-    r"(?:\d[\d,.]*|" + _trie_regex(set(_QTY_NUMBERS)) + r")(?:[- ]\w+)?\s+(?:\w+\s+){0,2}?"
-    + _trie_regex({w.lower() for w in _QTY_NOUNS}) + r"\b",
+    r"\b(?:" + trie_regex({w.lower() for w in _QTY_PREFIXES}) + r"\s+)?"
+    r"(?:\d[\d,.]*|" + trie_regex(set(_QTY_NUMBERS)) + r")(?:[- ]\w+)?\s+(?:\w+\s+){0,2}?"
+    + trie_regex({w.lower() for w in _QTY_NOUNS}) + r"\b",
     re.IGNORECASE,
 )
 
