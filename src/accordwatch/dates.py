@@ -203,13 +203,17 @@ def _iter_cues(rx: re.Pattern, window: str):
         yield from rx.finditer_lower(window)
         return
     for m in rx.finditer_lower(window):
-        w = m.group(0).lower()
-        if w in _NOT_PAST:
-            continue
-        # a passive participle after "be"/"been" carries no tense of its own
-        if w.endswith("ed") and _PASSIVE_BEFORE.search(window, max(0, m.start() - 8), m.start()):
-            continue
-        yield m
+        if _past_cue(m, window):
+            yield m
+
+
+def _past_cue(m: re.Match, window: str) -> bool:
+    """Is this match of ``_PAST`` a past-tense cue?"""
+    w = m.group(0).lower()
+    if w in _NOT_PAST:
+        return False
+    # a passive participle after "be"/"been" carries no tense of its own
+    return not (w.endswith("ed") and _PASSIVE_BEFORE.search(window, max(0, m.start() - 8), m.start()))
 
 
 _WAS_DUE_BEFORE = caseless(r"\b(?:had been|was|were) (?:due|supposed|scheduled|set|expected|meant)\b[^;]{0,45}$", I)
@@ -261,19 +265,15 @@ def _local_tense(text: str, start: int, end: int, default: Callable[[], str]) ->
 
 
 def _last_cue(rx, window: str) -> int:
-    """Where the last cue of ``rx`` in ``window`` starts (see ``_iter_cues``, inlined), -1 when there is none."""
+    """Where the last cue of ``rx`` in ``window`` starts (as ``_iter_cues``, without a generator), -1 when there is none."""
     last = -1
     if rx is _FUTURE:
         for m in rx.finditer_lower(window):
             last = m.start()
         return last
     for m in rx.finditer_lower(window):
-        w = m.group(0).lower()
-        if w in _NOT_PAST:
-            continue
-        if w.endswith("ed") and _PASSIVE_BEFORE.search(window, max(0, m.start() - 8), m.start()):
-            continue
-        last = m.start()
+        if _past_cue(m, window):
+            last = m.start()
     return last
 
 

@@ -90,6 +90,11 @@ def extract_one(text: str, published: Any, agreements: list) -> tuple[list, list
     return events, list(link_events(events, published, agreements)), (NUM_PERM, to_bytes(m) if m is not None else None)
 
 
+def _readable(chunk: list[Any]) -> list[bool]:
+    """Which items of a chunk carry a text to extract (not a read error)."""
+    return [getattr(item, "error", None) is None and item.text is not None for item in chunk]
+
+
 def _extract_chunk(texts: list[tuple[str, Any]], agreements: list) -> list[Any]:
     """Run on a worker: one result per (text, date); an exception is returned, not raised."""
     out: list[Any] = []
@@ -169,17 +174,13 @@ def extract_many(
     agreements: list,
     chunk_size: int = DEFAULT_CHUNK,
     max_in_flight: int | None = None,
-    skip: Callable[[list[Any]], list[bool]] | None = None,
 ) -> Iterator[tuple[Any, Any]]:
-    """``(item, result)`` for every item, in input order.
+    """``(item, result)`` for every item, in input order: extraction alone on
+    the cluster, nothing stored (:func:`ingest_many` stores).
 
     ``result`` is ``(events, links, (num_perm, signature bytes))`` (see
-    :func:`extract_one`), the exception extraction raised, or
-    ``None`` when the item was not sent (it carries an error, or ``skip(chunk)``
-    said its events are already stored: the writer decides what to do).
-    ``skip`` gets the items of a chunk that would be sent and answers one
-    bool per item (one database query per chunk, not per report).
-    Items are sent in chunks of ``chunk_size``; at most ``max_in_flight``
+    :func:`extract_one`), the exception extraction raised, or ``None`` when
+    the item carries a read error. Items are sent in chunks of ``chunk_size``; at most ``max_in_flight``
     chunks (default: 2 per worker thread, at least 4) are on the cluster at once.
     """
     from distributed import wait
@@ -203,7 +204,7 @@ def extract_many(
     for item in items:
         chunk.append(item)
         if len(chunk) >= chunk_size:
-            pending.append(_submit(client, chunk, ags, skip))
+            pending.append(_submit(client, chunk, ags))
             chunk = []
             if len(pending) > max_in_flight:
                 head = pending[0][2]
@@ -211,15 +212,12 @@ def extract_many(
                     wait([head])
                 yield from drain(max_in_flight)
     if chunk:
-        pending.append(_submit(client, chunk, ags, skip))
+        pending.append(_submit(client, chunk, ags))
     yield from drain(0)
 
 
-def _submit(client: Any, chunk: list[Any], ags: Any, skip: Callable[[list[Any]], list[bool]] | None) -> tuple[list[Any], list[int], Any]:
-    sent = [pos for pos, item in enumerate(chunk) if getattr(item, "error", None) is None and item.text is not None]
-    if skip is not None and sent:
-        skipped = skip([chunk[pos] for pos in sent])
-        sent = [pos for pos, drop in zip(sent, skipped) if not drop]
+def _submit(client: Any, chunk: list[Any], ags: Any) -> tuple[list[Any], list[int], Any]:
+    sent = [pos for pos, ok in enumerate(_readable(chunk)) if ok]
     if not sent:
         return chunk, sent, None
     payload = [(chunk[pos].text, chunk[pos].published) for pos in sent]
@@ -232,16 +230,8 @@ def _submit(client: Any, chunk: list[Any], ags: Any, skip: Callable[[list[Any]],
 def _extract_items(items: list[Any], flags: list[bool], agreements: list) -> tuple[list[Any], list[Any]]:
     """Run on a worker: the chunk and what was extracted for each flagged item
     (an exception is returned, not raised; None for the others)."""
-    out: list[Any] = []
-    for item, flag in zip(items, flags):
-        if not flag:
-            out.append(None)
-            continue
-        try:
-            out.append(extract_one(item.text, item.published, agreements))
-        except Exception as exc:  # noqa: BLE001 - one bad report never stops a batch
-            out.append(exc)
-    return items, out
+    done = iter(_extract_chunk([(i.text, i.published) for i, f in zip(items, flags) if f], agreements))
+    return items, [next(done) if f else None for f in flags]
 
 
 class _Writer:
@@ -339,7 +329,7 @@ def ingest_many(
 
     def submit(chunk: list[Any]) -> None:
         nonlocal previous
-        flags = [getattr(item, "error", None) is None and item.text is not None for item in chunk]
+        flags = _readable(chunk)
         if skip is not None and any(flags):
             readable = [pos for pos, f in enumerate(chunk) if flags[pos]]
             for pos, drop in zip(readable, skip([chunk[pos] for pos in readable])):
