@@ -91,3 +91,18 @@ def test_units_arriving_at_a_zone_deploy_there() -> None:
 )
 def test_people_fleeing_is_an_evacuation(text: str, expected: list) -> None:
     assert _events(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Armenia handed the Aghdam district to Azerbaijan.", [("handover", "occurred", ["Aghdam"])]),
+        ("Armenia is handing the Lachin district to Azerbaijan next week.", [("handover", "planned", ["Lachin"])]),
+        ("Armenia has not handed the Kalbajar district to Azerbaijan yet.", []),
+        ("Officials handed the list of prisoners from Lachin to the Red Cross.", []),
+        ("He handed a letter about Aghdam to the minister.", []),
+    ],
+)
+def test_a_place_handed_to_a_party_without_over_or_back(text: str, expected: list) -> None:
+    """'handed the X district to Y' is a handover as much as 'handed X over to Y'."""
+    assert [(e.type.value, e.modality.value, e.places) for e in extract_events(text, DAY)] == expected
