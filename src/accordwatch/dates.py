@@ -768,9 +768,13 @@ _NAMED_DAY = caseless(r"^(?:(?:next|last|this|coming|previous|following)\s+)?(?:
 _JOIN_DATE_AT = caseless(r"^\s*,?\s*at\s+$", I)
 
 
-def _merge(text: str, tx: list[Timex], last_date: dt.date | None) -> list[Timex]:
+def _merge(text: str, tx: list[Timex], last_date: dt.date | None, anchor: dt.date | None = None,
+           tense: Callable[[], str] | None = None) -> list[Timex]:
     """Join parts of one expression: 'today on November 15', 'Saturday, November 19',
-    'February 18, a Tuesday', '4 a.m. on November 27', 'November 27 at 4 a.m.'."""
+    'February 18, a Tuesday', '4 a.m. on November 27', 'November 27 at 4 a.m.'.
+    A bare time takes the last day mentioned before it; a bare "midnight" with no
+    day before it is the report day's: its start in the past tense ("took effect at
+    midnight"), its end otherwise ("expires at midnight")."""
     out: list[Timex] = []
     i = 0
     while i < len(tx):
@@ -807,8 +811,13 @@ def _merge(text: str, tx: list[Timex], last_date: dt.date | None) -> list[Timex]
     for t in out:
         if t.type == "TIME" and t.date is None:
             if last is None:
-                continue
-            t = _timed(text, t, None, last, t.start, t.end, t.signal, t.mod)
+                if anchor is None or t.value != "T24:00" or tense is None:
+                    continue
+                if tense() == "past":
+                    t = replace(t, value="T00:00")
+                t = _timed(text, t, None, anchor, t.start, t.end, t.signal, t.mod)
+            else:
+                t = _timed(text, t, None, last, t.start, t.end, t.signal, t.mod)
         if t.date is not None:
             last = t.date
         final.append(t)
@@ -863,7 +872,7 @@ def tag_spans(text: str, anchor: dt.date, spans: list[tuple[int, int]], previous
                     if t.date is not None:
                         last_date = t.date
             res.sort(key=lambda t: t.start)
-            res = _merge(sent, res, previous)
+            res = _merge(sent, res, previous, anchor, sent_tense)
         except (ValueError, OverflowError, KeyError, IndexError):
             res = []
         for t in res:
@@ -892,6 +901,6 @@ def tag(text: str, anchor: dt.date, tense: str | None = None, previous: dt.date 
                 if t.date is not None:
                     last_date = t.date
         out.sort(key=lambda t: t.start)
-        return _merge(text, out, previous)
+        return _merge(text, out, previous, anchor, sent_tense)
     except (ValueError, OverflowError, KeyError, IndexError):
         return []
