@@ -106,3 +106,29 @@ def test_people_fleeing_is_an_evacuation(text: str, expected: list) -> None:
 def test_a_place_handed_to_a_party_without_over_or_back(text: str, expected: list) -> None:
     """'handed the X district to Y' is a handover as much as 'handed X over to Y'."""
     assert [(e.type.value, e.modality.value, e.places) for e in extract_events(text, DAY)] == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Azerbaijani forces took control of the Kalbajar district on Wednesday.", [("deployment", "occurred", "2020-11-18")]),
+        ("Army units assumed full control over Lachin on Tuesday, the ministry said.", [("deployment", "occurred", "2020-11-17")]),
+        ("Azerbaijani troops took over Agdam on Friday, officials said.", [("deployment", "occurred", "2020-11-20")]),
+        ("The army is to take control of the area once the handover is complete.", [("deployment", "planned", None)]),
+    ],
+)
+def test_forces_taking_control_of_a_place_is_a_deployment(text: str, expected: list) -> None:
+    # like "entered": the forces of the party receiving an area move in
+    assert _events(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mikati took over as prime minister after the vote, and the army stayed in its barracks.",
+        "Police took control of the situation after the protest.",
+        "The new minister took over the ministry of defence on Friday.",
+    ],
+)
+def test_taking_over_an_office_or_a_situation_is_no_deployment(text: str) -> None:
+    assert [e for e in _events(text) if e[0] == "deployment"] == []
