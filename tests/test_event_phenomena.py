@@ -132,3 +132,28 @@ def test_forces_taking_control_of_a_place_is_a_deployment(text: str, expected: l
 )
 def test_taking_over_an_office_or_a_situation_is_no_deployment(text: str) -> None:
     assert [e for e in _events(text) if e[0] == "deployment"] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Moscow pulled out of the grain deal on Monday, letting it expire.",
+        "Russia withdrew from the Black Sea Grain Initiative on Monday.",
+        "The rebels pulled out of the peace talks on Friday.",
+        "Russia announced its withdrawal from the grain deal.",
+    ],
+)
+def test_leaving_a_deal_or_talks_is_no_withdrawal(text: str) -> None:
+    # the conventions: a party suspending its participation is not an event; troops did not move
+    assert _events(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Armenian forces withdrew from the Aghdam district under the deal on Friday.", [("withdrawal", "occurred", "2020-11-20")]),
+        ("Armenia must pull its troops out of Kalbajar in line with the agreement.", [("withdrawal", "planned", None)]),
+    ],
+)
+def test_a_withdrawal_from_a_place_under_a_deal_is_still_a_withdrawal(text: str, expected: list) -> None:
+    assert _events(text) == expected
