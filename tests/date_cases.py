@@ -741,6 +741,12 @@ CASES += [
     _c("tense-conflict-3", "tense conflict",
        "Baku announced yesterday that the deadline had been moved to 25 November.",
        "2020-11-16", ["2020-11-15", "2020-11-25"]),
+    _c("tense-conflict-4", "tense conflict",
+       "Erdogan said the parties had agreed to a 60-day extension of the deal, which expires on Saturday.",
+       "2023-03-17", ["P60D", "2023-03-18"]),
+    _c("tense-conflict-5", "tense conflict",
+       "Mediators said on Friday that the truce runs out on Thursday unless it is renewed.",
+       "2022-05-27", ["2022-05-27", "2022-06-02"]),
 ]
 
 _ids = [c["id"] for c in CASES]

@@ -190,6 +190,10 @@ _FORWARD_SIGNAL = caseless(r"\b(?:(?:postponed|moved|pushed back|delayed|extende
 _DEADLINE_SIGNAL = caseless(r"\b(?:by|until|till|no later than|not later than|postponed to|moved to|pushed back to|delayed to|extended to|put off to|to)\s+(?:the\s+)?$", I)
 
 
+# a timetable verb in the simple present right before the expression
+_SCHEDULE_PRESENT = caseless(
+    r"\b(?:expires|ends|begins|starts|lapses|runs out|takes effect|comes into (?:force|effect)|falls due|resumes)\s+(?:on\s+|at\s+)?(?:the\s+)?$", I)
+_SCHEDULE_LAST = ("expires", "ends", "begins", "starts", "lapses", "out", "effect", "force", "due", "resumes", "on", "at", "the")
 _FORWARD_LAST = ("to", "until", "till", "the")  # the words a match of _FORWARD_SIGNAL ends with
 _DEADLINE_LAST = ("by", "until", "till", "than", "to", "the")  # of _DEADLINE_SIGNAL
 
@@ -241,7 +245,9 @@ def _local_tense(text: str, start: int, end: int, default: Callable[[], str]) ->
     before = text[max(0, start - 60) : start]
     if _WAS_DUE_BEFORE.search(before):
         return "past"  # a plan that was due: its date lies in the past of the report
-    last = last_token(before)  # the two signals below end with one of a few words
+    last = last_token(before)  # the signals below end with one of a few words
+    if (last is None or last.endswith(_SCHEDULE_LAST)) and _SCHEDULE_PRESENT.search(before):
+        return "future"  # "the deal, which expires on Saturday": a timetable in the present points forward
     if (last is None or last.endswith(_FORWARD_LAST)) and _FORWARD_SIGNAL.search(before):
         return "future"
     if (last is None or last.endswith(_DEADLINE_LAST)) and _DEADLINE_SIGNAL.search(before):
