@@ -157,3 +157,9 @@ def test_leaving_a_deal_or_talks_is_no_withdrawal(text: str) -> None:
 )
 def test_a_withdrawal_from_a_place_under_a_deal_is_still_a_withdrawal(text: str, expected: list) -> None:
     assert _events(text) == expected
+
+
+def test_released_personnel_are_an_exchange() -> None:
+    assert _events("The Taliban released 20 Afghan security personnel on Sunday.", dt.date(2020, 4, 12)) == [
+        ("exchange", "occurred", "2020-04-12")
+    ]

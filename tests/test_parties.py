@@ -221,3 +221,22 @@ def test_find_parties_is_fast():
     for _ in range(50):
         find_parties(text)
     assert (time.perf_counter() - t0) / 50 < 0.01  # generous bound for slow CI
+
+
+@pytest.mark.parametrize(
+    "text, party",
+    [
+        ("Tigrayan forces handed over their artillery.", "TPLF"),
+        ("The Tigray Defence Forces began the handover.", "TPLF"),
+        ("Getachew Reda confirmed the handover.", "TPLF"),
+        ("Hans Grundberg announced the renewal.", "United Nations"),
+        ("Amos Hochstein brokered the deal.", "United States"),
+        ("Mohammed Abdulsalam rejected the proposal.", "Houthis"),
+    ],
+)
+def test_parties_and_officials_of_the_pretoria_yemen_and_lebanon_deals(text, party):
+    assert parties(text) == [party]
+
+
+def test_a_surname_that_is_also_a_word_needs_its_capital() -> None:
+    assert parties("The gallant crews kept the port open.") == []
