@@ -163,3 +163,10 @@ def test_released_personnel_are_an_exchange() -> None:
     assert _events("The Taliban released 20 Afghan security personnel on Sunday.", dt.date(2020, 4, 12)) == [
         ("exchange", "occurred", "2020-04-12")
     ]
+
+
+def test_a_bare_within_of_a_done_action_is_how_long_it_took_not_a_deadline() -> None:
+    # counted from the report's date it would push an occurred event into the future
+    assert _events("The US military has cut its forces in Afghanistan to 8,600 within 135 days.", dt.date(2020, 7, 14)) == [
+        ("withdrawal", "occurred", None)
+    ]

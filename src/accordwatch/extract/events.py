@@ -238,8 +238,10 @@ _GIVEN_BEFORE = re.compile(r"\b(?:gave|give|given|gives|has|have|had|granted)\b[
 _WITHIN_BEFORE = re.compile(r"\bwithin\s+(?:the\s+next\s+)?$", re.IGNORECASE)
 
 
-def _duration_date(doc: Doc, sent, lo: int, hi: int, trig: Trigger):
-    """Date of an event stated as a duration: "gave Israel 60 days to pull out", "within 135 days of the signing"."""
+def _duration_date(doc: Doc, sent, lo: int, hi: int, trig: Trigger, done: bool = False):
+    """Date of an event stated as a duration: "gave Israel 60 days to pull out", "within 135 days of the signing".
+    ``done``: the event is reported as done, so a bare "within 135 days" is how long
+    it took, not a deadline counted from the report's date."""
     for t in doc.within("timexes", sent.start + lo, sent.start + hi):
         if t.type != "DURATION" or t.duration_days is None:
             continue
@@ -252,7 +254,7 @@ def _duration_date(doc: Doc, sent, lo: int, hi: int, trig: Trigger):
         elif t.end <= trig.start and _TO_GAP.fullmatch(between) and _GIVEN_BEFORE.search(doc.text[max(sent.start, t.start - 40) : t.start]):
             prior = [x for x in doc.within("timexes", sent.start, t.start) if x.date is not None and x.precision in ("day", "time")]
             base = prior[-1].date if prior else None
-        elif t.start >= trig.end and _WITHIN_BEFORE.search(doc.text[max(sent.start, t.start - 20) : t.start]):
+        elif not done and t.start >= trig.end and _WITHIN_BEFORE.search(doc.text[max(sent.start, t.start - 20) : t.start]):
             # a bare "within ten days" after the action counts from the report's date
             base = doc.anchor
         if base is not None:
@@ -386,7 +388,7 @@ def build_events(doc: Doc) -> None:
                 )
             continue
         allow_reporting = mod in _REPORTING_OK
-        derived = _duration_date(doc, sent, lo, hi, trig)
+        derived = _duration_date(doc, sent, lo, hi, trig, done=allow_reporting)
         skip = doc.name_dates
         d_lo, d_hi = sent.start + lo, sent.start + hi
         if trig.type == EventType.SIGN:
