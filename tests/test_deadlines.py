@@ -99,3 +99,18 @@ def test_mediator_relaying_a_request_named_by_its_demonym():
     [c] = changes("Baku agreed to delay the handover of Kalbajar until November 25 after Moscow relayed an Armenian request.",
                   D(2020, 11, 15))
     assert (c.new_date, c.requested_by, c.granted_by, c.via) == (D(2020, 11, 25), "Armenia", "Azerbaijan", "Russia")
+
+
+def test_an_extension_by_a_length_on_a_day_is_kept_without_its_dates():
+    # the text gives neither the old nor the new end: the change is still stated, dated by its decision
+    [c] = changes("The warring parties agreed on Thursday to extend the truce by two months.", D(2022, 6, 3))
+    assert (c.modality.value, c.date, c.old_date, c.new_date) == ("occurred", D(2022, 6, 2), None, None)
+
+
+def test_a_dateless_extension_that_is_only_asked_for_or_possible_is_no_change():
+    for text in (
+        "Kyiv asked on Thursday for the deal to be extended by a year.",
+        "Diplomats said on Thursday the truce could be extended by two months.",
+        "The truce was extended by two months.",  # no day of decision: a background mention
+    ):
+        assert changes(text, D(2022, 6, 3)) == [], text

@@ -359,6 +359,7 @@ def _subject(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
         f.places = [p.name for p in ps[:2]]
 
 
+_HYPOTHETICAL = caseless(r"\b(?:if|unless|could|might|may|would|hope[sd]?|want(?:s|ed)?|propos(?:e|ed|al)|call(?:s|ed)? for|request(?:s|ed)?|ask(?:s|ed)?|seek(?:s|ing)?|sought|consider(?:s|ed|ing)?|discuss(?:es|ed|ing)?|talks? (?:on|about))\b", I)
 _CHANGE_VERB = re.compile(r"(?i)put off|postponed|extended|delayed|pushed back")
 _PASSIVE_AUX = re.compile(r"\b(?:was|were|been|be|is|are)\s+$", I)
 _MORE_TIME = re.compile(r"\b(?:grace period|extra|more|additional|further|delay)\b", I)
@@ -455,8 +456,10 @@ def build_deadline_frames(doc: Doc) -> None:
             f.new = _plus(f.old, f.duration_days)
         if f.date is None and f.old is not None and f.old == f.new:
             f.date = f.old  # moved within the day: decided that day
-        if f.old is None and f.new is None:
-            continue  # a mention of a change without its dates: nothing to track
+        if f.old is None and f.new is None and not (f.duration_days and f.date and not _HYPOTHETICAL.search(f.sentence)):
+            # a mention of a change without its dates is kept only when the change is
+            # stated as made, on a day, by a length ("extended on Thursday by two months")
+            continue
         subject = None
         if f.subject_type is not None:
             noun = {EventType.HANDOVER: "handover", EventType.WITHDRAWAL: "withdrawal", EventType.EXCHANGE: "release",
