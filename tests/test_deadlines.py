@@ -114,3 +114,13 @@ def test_a_dateless_extension_that_is_only_asked_for_or_possible_is_no_change():
         "The truce was extended by two months.",  # no day of decision: a background mention
     ):
         assert changes(text, D(2022, 6, 3)) == [], text
+
+
+def test_a_violation_in_the_sentence_before_is_not_what_a_deadline_change_moves():
+    text = ("Colombia accused the FARC of shelling positions on January 6, in breach of the ceasefire. "
+            "The deadline for the weapons handover was extended from January 10 to February 9.")
+    [c] = changes(text, D(2017, 1, 12))
+    assert (c.old_date, c.new_date) == (D(2017, 1, 10), D(2017, 2, 9))
+    evs = extract_events(text, D(2017, 1, 12))
+    # a violation has no deadline: no postponed or rescheduled copies of it
+    assert [(e.modality.value, e.date) for e in evs if e.type.value == "violation"] == [("occurred", D(2017, 1, 6))]

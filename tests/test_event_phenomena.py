@@ -170,3 +170,30 @@ def test_a_bare_within_of_a_done_action_is_how_long_it_took_not_a_deadline() -> 
     assert _events("The US military has cut its forces in Afghanistan to 8,600 within 135 days.", dt.date(2020, 7, 14)) == [
         ("withdrawal", "occurred", None)
     ]
+
+
+@pytest.mark.parametrize(
+    "text, day, expected",
+    [
+        # a place "was handed to" a party, with no "over"
+        ("Karvachar was handed to Azerbaijan at dawn on Wednesday.", dt.date(2020, 11, 25), [("handover", "occurred", "2020-11-25")]),
+        # a present presence under someone's control is an ongoing deployment
+        ("Khankendi remains under the control of Russian peacekeepers.", dt.date(2020, 12, 10), [("deployment", "ongoing", None)]),
+        # troops landing somewhere arrive there
+        ("The first planes carrying Russian peacekeepers landed in Yerevan on Tuesday night.", dt.date(2020, 11, 11),
+         [("deployment", "occurred", "2020-11-10")]),
+        # an accusation of shelling reports a violation
+        ("Baku accused Yerevan on Sunday of shelling its positions near Tovuz.", dt.date(2020, 11, 22), [("violation", "occurred", "2020-11-22")]),
+    ],
+)
+def test_more_ways_to_say_handover_deployment_violation(text: str, day: dt.date, expected: list) -> None:
+    assert _events(text, day) == expected
+
+
+def test_a_letter_handed_to_an_envoy_is_no_handover() -> None:
+    assert _events("The letter was handed to the UN envoy on Monday.") == []
+
+
+def test_the_accused_party_is_the_agent_of_the_violation_not_the_accuser() -> None:
+    [e] = extract_events("Baku accused Yerevan on Sunday of shelling its positions near Tovuz.", dt.date(2020, 11, 22))
+    assert (e.type.value, e.agent) == ("violation", "Armenia")

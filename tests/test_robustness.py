@@ -122,6 +122,23 @@ def test_vocabulary_soup(text: str, date: dt.date) -> None:
     run(text, date)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # trigger patterns with a gap ("handed ... over", "pulled ... out", "accused ... of shelling")
+        # can swallow the date that dates them; the date step must not be left with no side to pick from
+        "Armenia handed the district on Friday over to Azerbaijan.",
+        "Armenia handed Aghdam on 20 November back to Azerbaijan.",
+        "Troops pulled on 20 November out of Aghdam.",
+        "Azerbaijan accused Armenia on Sunday of shelling its positions near Tovuz.",
+        "Armenia handed on 25 November the Kalbajar district to Azerbaijan.",
+    ],
+)
+def test_a_trigger_that_spans_its_own_date(text: str) -> None:
+    for event in run(text, dt.date(2020, 11, 27)):
+        assert event.date is None or event.date.year == 2020
+
+
 @SETTINGS
 @given(text=tokens_text, date=report_dates)
 def test_iso_string_date(text: str, date: dt.date) -> None:

@@ -86,7 +86,10 @@ def pick_date(timexes: list, lo: int, hi: int, trig_start: int, trig_end: int, t
     left = [t for t in days if t.end <= trig_start]
     if right:
         return min(right, key=lambda t: t.start - trig_end), vague
-    return min(left, key=lambda t: trig_start - t.end), vague
+    if left:
+        return min(left, key=lambda t: trig_start - t.end), vague
+    # the trigger spans its date: "handed the district on Friday over", "accused Armenia on Sunday of shelling"
+    return min(days, key=lambda t: t.start), vague
 
 
 SPEAKER_SEAT = caseless(r"\b(?:ministry|government|officials?|spokes(?:man|woman|person)|office|command|authorities|briefing|talks|reporters|presidency)\s+in\s+$", re.IGNORECASE)

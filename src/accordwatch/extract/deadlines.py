@@ -326,6 +326,10 @@ def _frame_dates(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
                 f.date = t.date
 
 
+# events that have no deadline of their own to move: a change, a signing, a violation
+_NO_DEADLINE = (EventType.DEADLINE_CHANGE, EventType.SIGN, EventType.VIOLATION)
+
+
 def _subject(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
     """The action whose deadline moved: the nearest non-deadline event in the frame,
     preferring one dated on the old or new date."""
@@ -334,7 +338,7 @@ def _subject(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
     lo_all = min(s.start for s in sentences)
     hi_all = max(s.end for s in sentences)
     for e in doc.events:
-        if e.type in (EventType.DEADLINE_CHANGE, EventType.SIGN):
+        if e.type in _NO_DEADLINE:
             continue
         pos = e.trigger_start or e.start
         if not (lo_all <= pos < hi_all) or not any(s.start <= pos < s.end for s in sentences):

@@ -313,6 +313,7 @@ def _window(doc: Doc, sent, trig: Trigger) -> _View:
     return _View(lo, hi, doc.text[lo:hi], getattr(sent, "bullet", False), getattr(sent, "paragraph", 0))
 
 
+_ACCUSED_RULE = "violation.accused-of"
 MAX_TRIGGERS = 5000  # a report with more is not a news report: the rest is ignored
 
 # Type and modality sets read for every trigger, built once (an enum member looked
@@ -361,6 +362,10 @@ def build_events(doc: Doc) -> None:
         # extend the clause to the right across a schedule dash list
         pairs = _schedule_pairs(doc, sent, lo, len(sent.text), te, ts) if trig.type in _SCHEDULE_TYPES else []
         agent, recipient = _agent(doc, sent, lo, hi, ts, te)
+        if trig.rule == _ACCUSED_RULE:
+            # "Baku accused Yerevan of shelling": the accused did it, the subject only says so
+            accused = doc.within("parties", trig.start, trig.end)
+            agent = accused[0].party if accused else None
         q = quantity(sent.start + lo, sent.start + hi) or (quantity(sent.start, sent.end) if trig.type in _WHOLE_SENTENCE_QUANTITY else None)
         base = dict(
             sentence=sent.text,
