@@ -98,7 +98,9 @@ def test_people_fleeing_is_an_evacuation(text: str, expected: list) -> None:
     [
         ("Armenia handed the Aghdam district to Azerbaijan.", [("handover", "occurred", ["Aghdam"])]),
         ("Armenia is handing the Lachin district to Azerbaijan next week.", [("handover", "planned", ["Lachin"])]),
-        ("Armenia has not handed the Kalbajar district to Azerbaijan yet.", []),
+        # "not ... yet": a commitment not met so far is planned (the conventions' "no prisoners exchanged so far")
+        ("Armenia has not handed the Kalbajar district to Azerbaijan yet.", [("handover", "planned", ["Kalbajar"])]),
+        ("Armenia has not handed the Kalbajar district to Azerbaijan.", []),
         ("Officials handed the list of prisoners from Lachin to the Red Cross.", []),
         ("He handed a letter about Aghdam to the minister.", []),
     ],
@@ -197,3 +199,21 @@ def test_a_letter_handed_to_an_envoy_is_no_handover() -> None:
 def test_the_accused_party_is_the_agent_of_the_violation_not_the_accuser() -> None:
     [e] = extract_events("Baku accused Yerevan on Sunday of shelling its positions near Tovuz.", dt.date(2020, 11, 22))
     assert (e.type.value, e.agent) == ("violation", "Armenia")
+
+
+@pytest.mark.parametrize(
+    "text, day, expected",
+    [
+        ("Officials said Israeli troops had left several villages near Naqoura by Tuesday evening.", dt.date(2025, 1, 29),
+         [("withdrawal", "occurred", "2025-01-28")]),
+        ("According to the army, the last Armenian soldiers left Kalbajar overnight.", DAY, [("withdrawal", "occurred", None)]),
+        ("Israeli forces have not left the village yet.", DAY, [("withdrawal", "planned", None)]),  # a commitment not yet met
+        ("Israeli forces have not left the village.", DAY, []),  # negated
+        ("The attack left two soldiers dead.", DAY, []),
+        ("Soldiers left behind their equipment.", DAY, []),
+        ("Three soldiers were left wounded after the blast.", DAY, []),
+        ("The troops left for Moscow on Friday.", DAY, []),
+    ],
+)
+def test_troops_that_left_a_place_withdrew(text: str, day: dt.date, expected: list) -> None:
+    assert _events(text, day) == expected

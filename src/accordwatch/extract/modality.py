@@ -36,7 +36,7 @@ NEGATION = caseless(
     re.IGNORECASE,
 )
 NOT_YET = caseless(
-    r"\b(?:not yet|yet to|so far|still|no (?:new )?(?:date|deadline|timetable)|sets? no date|given no (?:date|timetable)|gave no (?:new )?date|has not been acted on|not been acted on|no prisoners? .{0,30}so far)\b",
+    r"\byet(?=\s*[.,;:]|\s*$)|\b(?:not yet|yet to|so far|still|no (?:new )?(?:date|deadline|timetable)|sets? no date|given no (?:date|timetable)|gave no (?:new )?date|has not been acted on|not been acted on|no prisoners? .{0,30}so far)\b",
     re.IGNORECASE,
 )
 NO_DATE = caseless(
