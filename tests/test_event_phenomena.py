@@ -217,3 +217,22 @@ def test_the_accused_party_is_the_agent_of_the_violation_not_the_accuser() -> No
 )
 def test_troops_that_left_a_place_withdrew(text: str, day: dt.date, expected: list) -> None:
     assert _events(text, day) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Had the prisoners been released on time, the talks would have started.",  # counterfactual
+        "Should Armenia withdraw from Lachin early, Baku would reciprocate.",  # inverted conditional
+        "Israel would withdraw only if the Lebanese army deployed first, an official said.",  # condition after the action
+        "Russia will extend its mission provided that Baku agrees.",
+    ],
+)
+def test_conditionals_and_counterfactuals_state_no_event(text: str) -> None:
+    assert [e for e in _events(text) if e[0] != "deadline_change"] == []
+
+
+def test_a_past_perfect_that_is_not_inverted_is_still_an_event() -> None:
+    assert _events("Russian peacekeepers had deployed along the corridor by Friday.", dt.date(2020, 11, 28)) == [
+        ("deployment", "occurred", "2020-11-27")
+    ]

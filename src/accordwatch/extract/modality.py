@@ -80,6 +80,10 @@ LIGHT_VERB = caseless(r"\b(?:carried out|conducted|completed|held|staged|finishe
 FORCED_TO = caseless(r"\b(?:forcing|forced|compelling|compelled|obliging)\b(?:\s+\w+){1,5}\s+to\s*$", re.IGNORECASE)
 PERFECT_PROGRESSIVE = caseless(r"\b(?:have|has|had) been \w+ing\b", re.IGNORECASE)
 HYPOTHETICAL = caseless(r"\b(?:if|unless|would only|provided that|in case|whether)\b", re.IGNORECASE)
+# "Had the prisoners been released ...", "Should Armenia withdraw ...": an inverted conditional opens the clause
+COUNTERFACTUAL = caseless(r"^\s*(?:had|were|should)\s+(?:the\s+|its\s+|their\s+|all\s+|any\s+)?[\w'’-]+\b(?![^,;]*\?)", re.IGNORECASE)
+# "would withdraw only if ...", "will deploy provided that ...": the action hangs on a condition after it
+ONLY_IF = caseless(r"^\s*(?:[\w'’-]+\s+){0,4}?(?:only if|only when|only after|on condition that|provided that|providing that|as long as)\b", re.IGNORECASE)
 # "left ahead of the handover": an action named as still to come, whatever the
 # tense of the clause around it
 AHEAD_OF = caseless(r"\b(?:ahead of|in advance of|in preparation for|prior to|pending|before)\s+(?:the\s+|its\s+|their\s+|a\s+)?(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
@@ -373,7 +377,7 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult("postponed", "postponed")
     if bullet_terms:
         return ModalityResult("planned", "terms-list")
-    if in_near(HYPOTHETICAL):
+    if in_near(HYPOTHETICAL) or COUNTERFACTUAL.match(left) or ONLY_IF.match(right):
         return ModalityResult(None, "hypothetical")  # "if separatists launched an attack": no event
     if _present_passive(near_left + " " + trig + " " + right[:20]) and not planned("near"):
         return ModalityResult("ongoing", "present-passive")
