@@ -236,3 +236,15 @@ def test_a_past_perfect_that_is_not_inverted_is_still_an_event() -> None:
     assert _events("Russian peacekeepers had deployed along the corridor by Friday.", dt.date(2020, 11, 28)) == [
         ("deployment", "occurred", "2020-11-27")
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Taliban have rejected the government's offer to free 1,500 prisoners in stages.",
+        "Kabul offered to release 1,500 prisoners as a goodwill gesture.",
+        "The mediators proposed to exchange the remaining detainees.",
+    ],
+)
+def test_an_offer_or_proposal_is_a_plan_not_a_done_release(text: str) -> None:
+    assert [(t, m) for t, m, _d in _events(text, dt.date(2020, 3, 12))] == [("exchange", "planned")]
