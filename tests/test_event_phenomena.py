@@ -248,3 +248,19 @@ def test_a_past_perfect_that_is_not_inverted_is_still_an_event() -> None:
 )
 def test_an_offer_or_proposal_is_a_plan_not_a_done_release(text: str) -> None:
     assert [(t, m) for t, m, _d in _events(text, dt.date(2020, 3, 12))] == [("exchange", "planned")]
+
+
+@pytest.mark.parametrize(
+    "text, day, expected",
+    [
+        ("The exchange that was meant to happen on Saturday was called off at the last minute.", dt.date(2025, 1, 27),
+         [("exchange", "cancelled", "2025-01-25")]),
+        ("The next exchange is due to take place on Saturday, Qatari mediators said.", dt.date(2025, 1, 27),
+         [("exchange", "planned", "2025-02-01")]),
+        ("The third exchange went ahead on Thursday after a delay.", dt.date(2025, 1, 31), [("exchange", "occurred", "2025-01-30")]),
+        ("A heated exchange between the ministers was expected.", dt.date(2025, 1, 31), []),
+        ("The stock exchange was closed as expected.", dt.date(2025, 1, 31), []),
+    ],
+)
+def test_a_scheduled_exchange_without_naming_its_captives(text: str, day: dt.date, expected: list) -> None:
+    assert _events(text, day) == expected
