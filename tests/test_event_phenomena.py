@@ -264,3 +264,18 @@ def test_an_offer_or_proposal_is_a_plan_not_a_done_release(text: str) -> None:
 )
 def test_a_scheduled_exchange_without_naming_its_captives(text: str, day: dt.date, expected: list) -> None:
     assert _events(text, day) == expected
+
+
+@pytest.mark.parametrize(
+    "text, day, expected",
+    [
+        ("The handover of Kelbajar, originally set for November 15, took place on November 25.", dt.date(2020, 11, 26),
+         [("handover", "occurred", "2020-11-25"), ("handover", "postponed", "2020-11-15")]),
+        ("The exchange, first planned for January 25, finally went ahead on February 1.", dt.date(2025, 2, 2),
+         [("exchange", "occurred", "2025-02-01"), ("exchange", "postponed", "2025-01-25")]),
+        # the plan alone stays a plan
+        ("The handover of Kelbajar was originally set for November 15.", dt.date(2020, 11, 14), [("handover", "planned", "2020-11-15")]),
+    ],
+)
+def test_a_plan_that_took_place_later_is_done_then_and_postponed_at_its_first_date(text: str, day: dt.date, expected: list) -> None:
+    assert sorted(_events(text, day)) == sorted(expected)

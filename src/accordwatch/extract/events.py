@@ -13,7 +13,7 @@ from ..model import Event, EventType, Modality
 from . import arguments as A
 from .caseless import caseless, last_token
 from .doc import Doc, Trigger
-from .modality import SentenceCues, modality
+from .modality import PAST_PLAN, SentenceCues, modality
 from .triggers import find_triggers_in
 
 TERMS_INTRO = caseless(r"\b(?:terms|provisions|points|clauses) (?:of the (?:agreement|deal|statement) )?(?:include|are|say|provide)\b|:\s*$", re.IGNORECASE)
@@ -409,6 +409,15 @@ def build_events(doc: Doc) -> None:
         vague_date = tx is None and vague
         if derived is not None and not res.date_negated:
             tx = derived
+        missed = None
+        if mod == Modality.PLANNED:
+            done = _done_later(doc, sent, te, res.past_plan)
+            if done is not None:
+                # "The handover, originally set for November 15, took place on November 25":
+                # done on the second date; the first is the instance that was postponed
+                missed, tx = done
+                mod = Modality.OCCURRED
+                base["rule"] = f"{trig.rule}|done-later"
         # ongoing "since D": the start date
         places = A.places_in(doc.within("places", sent.start + lo, sent.start + hi), sent.start + lo, sent.start + hi, doc.text, trig.type)
         if not places and _RELATIVE.match(sent.text[max(0, lo - 2) : lo + 8]):
@@ -472,6 +481,32 @@ def build_events(doc: Doc) -> None:
                 **base,
             )
         )
+        if missed is not None:
+            doc.events.append(
+                Event(type=trig.type, modality=Modality.POSTPONED, date=missed.date, places=names, agent=agent, recipient=recipient,
+                      quantity=q, confidence=_confidence(trig.confidence, places, missed, agent), date_precision=missed.precision,
+                      **dict(base, rule=f"{trig.rule}|past-plan-done-later")))
+
+
+# "took place", "went ahead", "was finally completed" after a plan's old date
+_DONE_LATER = re.compile(
+    r"\b(?:(?:finally |eventually |only )?(?:took place|happened|went ahead|was completed|were completed|was carried out|were carried out|was held|came))\s+(?:only\s+)?(?:on\s+)?(?:the\s+)?$",
+    re.IGNORECASE)
+
+
+def _done_later(doc: Doc, sent, te: int, past_plan: bool):
+    """(old-date timex, done-date timex) when a planned trigger's sentence says, after an
+    earlier planned date ("originally set for", "first planned for"), that the action took
+    place on a later one; else None."""
+    days = [t for t in doc.within("timexes", sent.start + te, sent.end) if t.date is not None and t.precision in ("day", "time")]
+    if len(days) < 2:
+        return None
+    first, done = days[0], days[-1]
+    if done.date <= first.date or not _DONE_LATER.search(doc.text[max(first.end, done.start - 40) : done.start]):
+        return None
+    if not past_plan and not PAST_PLAN.search(doc.text[sent.start + te : first.start]):
+        return None
+    return first, done
 
 
 def find_triggers_step(doc: Doc, folded: str | None = None, where: list | None = None) -> None:
