@@ -279,3 +279,17 @@ def test_a_scheduled_exchange_without_naming_its_captives(text: str, day: dt.dat
 )
 def test_a_plan_that_took_place_later_is_done_then_and_postponed_at_its_first_date(text: str, day: dt.date, expected: list) -> None:
     assert sorted(_events(text, day)) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    "text, day, expected",
+    [
+        ("Commercial flights resumed at Sanaa airport on Monday for the first time since 2016.", dt.date(2022, 5, 17),
+         [("reopening", "occurred", "2022-05-16")]),
+        ("Ukraine resumed grain exports from Odesa on Monday.", dt.date(2022, 8, 2), [("reopening", "occurred", "2022-08-01")]),
+        ("Rail traffic between Armenia and Azerbaijan will resume next year.", DAY, [("reopening", "planned", None)]),
+        ("Talks on trade resumed in Doha on Monday.", DAY, []),
+    ],
+)
+def test_traffic_flights_or_exports_resuming_is_a_reopening(text: str, day: dt.date, expected: list) -> None:
+    assert _events(text, day) == expected
