@@ -43,6 +43,12 @@ def names(gaz: Gazetteer, text: str) -> list[str]:
         ("Grain left Odessa on Tuesday.", "Odesa"),
         ("Troops pulled back from Debaltsevo.", "Debaltseve"),
         ("Patrols moved south of the Litani.", "Litani River"),
+        # towns of the other bundled agreements' theatres (places_extra.tsv)
+        ("Federal troops entered Mek'ele on Thursday.", "Mekelle"),
+        ("The army moved into El Khiam.", "Khiam"),
+        ("Soldiers left Naqura at dawn.", "Naqoura"),
+        ("Ships docked at Al Hudaydah.", "Hodeidah"),
+        ("Pilgrims returned to Aksum.", "Axum"),
     ],
 )
 def test_spelling_variants_map_to_canonical_names(gaz, text, canonical):
