@@ -293,3 +293,41 @@ def test_a_plan_that_took_place_later_is_done_then_and_postponed_at_its_first_da
 )
 def test_traffic_flights_or_exports_resuming_is_a_reopening(text: str, day: dt.date, expected: list) -> None:
     assert _events(text, day) == expected
+
+
+@pytest.mark.parametrize(
+    "text, day, expected",
+    [
+        # "still to be" is a plan, not a process under way
+        ("Aghdam is still to be handed back by Friday.", dt.date(2020, 11, 16), [("handover", "planned", "2020-11-20")]),
+        # "back in/under X hands/rule": due back is a plan, "is now back" a done handover
+        ("Lachin is due back in Azerbaijani hands by December 1.", dt.date(2020, 11, 16), [("handover", "planned", "2020-12-01")]),
+        ("Kalbajar is now back under Azerbaijani rule.", dt.date(2020, 11, 26), [("handover", "occurred", None)]),
+        # presence verbs in the simple present describe the current state
+        ("Russian peacekeepers now man posts across Karabakh.", DAY, [("deployment", "ongoing", None)]),
+        ("Russian peacekeepers patrol the Lachin corridor.", DAY, [("deployment", "ongoing", None)]),
+        ("Russian peacekeepers will patrol the Lachin corridor.", DAY, [("deployment", "planned", None)]),
+        ("The last Russian soldiers were flown in on Friday.", DAY, [("deployment", "occurred", "2020-11-20")]),
+        # a perfect progressive with an adverb is still under way
+        ("Karabakh Armenian units have also been abandoning their positions in Kalbajar.", DAY, [("withdrawal", "ongoing", None)]),
+        # the action an extension is for has not been done
+        ("Azerbaijan has granted Armenia a ten-day extension for handing back the Kelbajar district.", DAY,
+         [("handover", "planned", None)]),
+    ],
+)
+def test_phrasings_of_plans_states_and_processes(text: str, day: dt.date, expected: list) -> None:
+    assert _events(text, day) == expected
+
+
+def test_a_past_perfect_after_said_on_a_day_is_not_dated_by_the_saying() -> None:
+    # the residents left before Monday; Monday is when officials spoke
+    assert _events("Armenian officials said on Monday that most residents of Kalbajar had already gone.", dt.date(2020, 11, 16)) == [
+        ("evacuation", "occurred", None)
+    ]
+
+
+def test_a_capital_in_the_possessive_or_as_a_speaker_is_the_government_not_a_place() -> None:
+    evs = extract_events("Aghdam returned to Baku’s control on Friday. Moscow says its troops escorted 300 people back to Stepanakert, "
+                         "and Moscow says more will follow.", dt.date(2020, 11, 21))
+    assert [(e.type.value, e.places) for e in evs][:1] == [("handover", ["Aghdam"])]
+    assert all("Baku" not in e.places and "Moscow" not in e.places for e in evs), [(e.type.value, e.places) for e in evs]

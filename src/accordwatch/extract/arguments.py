@@ -38,6 +38,7 @@ QUANTITY = caseless(
 ORIGIN = caseless(r"\bfrom\s+(?:the\s+)?(?:village of\s+|town of\s+|city of\s+)?$", re.IGNORECASE)
 ORIGIN_LIST = caseless(r"\bfrom\b[^.;]{0,60}$", re.IGNORECASE)
 ANAPHOR = caseless(r"\b(?:the|this|that|its|the same) (?:district|region|area|territory)\b(?! of\b)|\bits (?:residents|inhabitants)\b", re.IGNORECASE)
+SAID_ON = caseless(r"\b(?:said|says|announced|reported|told (?:\w+ )?\w+|stated|confirmed|added)\s+(?:late\s+|early\s+)?(?:on\s+)?$", re.IGNORECASE)
 REPORTING = caseless(
     r"\b(?:said|says|announced|reported|told|stated|confirmed|added|wrote|briefing|statement|address|agreed|decided|promised|pledged)\b[^.;]{0,40}$",
     re.IGNORECASE,
@@ -67,8 +68,11 @@ def day_timexes(timexes: list, lo: int, hi: int) -> list:
     return [t for t in timexes if t.start >= lo and t.end <= hi and t.date is not None and t.precision in ("day", "time")]
 
 
-def pick_date(timexes: list, lo: int, hi: int, trig_start: int, trig_end: int, text: str, *, allow_reporting: bool, skip: set | frozenset = frozenset(), nearest: bool = False) -> tuple[object | None, bool]:
+def pick_date(timexes: list, lo: int, hi: int, trig_start: int, trig_end: int, text: str, *, allow_reporting: bool, skip: set | frozenset = frozenset(), nearest: bool = False,
+              said_day: bool = True) -> tuple[object | None, bool]:
     """The timex that dates an event in [lo, hi): prefer the right side, nearest first.
+    ``allow_reporting=False`` drops days that follow a reporting verb in the clause;
+    ``said_day=False`` drops only the day of the saying itself ("said on Monday").
 
     Returns (timex or None, whether the clause had a vague/month date that
     blocks a fallback to the sentence level).
@@ -78,6 +82,8 @@ def pick_date(timexes: list, lo: int, hi: int, trig_start: int, trig_end: int, t
     days = [t for t in cands if t.date is not None and t.precision in ("day", "time")]
     if not allow_reporting:
         days = [t for t in days if not REPORTING.search(text[max(lo, t.start - 50) : t.start])]
+    elif not said_day:
+        days = [t for t in days if not SAID_ON.search(text[max(lo, t.start - 30) : t.start])]
     if not days:
         return None, vague
     if nearest:

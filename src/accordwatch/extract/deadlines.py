@@ -67,7 +67,7 @@ OLD_CUE = caseless(
 )
 NEW_SIGNALS = ("until", "to", "till", "back to", "by", "through", "on")
 SPEAKER = caseless(r"\b(?:said|announced|declared|decided|told)\b(?:\s+(?:on|late|early|in)\b[^,;]{0,30})?\s+(?:that\s+)?", I)
-ANNOUNCE = caseless(r"\b(?:announced|said|declared|agreed|decided|told|statement|address|briefing)\b", I)
+ANNOUNCE = caseless(r"\b(?:announced|announcing|said|declared|agreed|agreeing|decided|deciding|granted|granting|accepted|accepting|approved|approving|told|statement|address|briefing)\b", I)
 PRESENT_PERFECT_TRIGGER = caseless(r"\b(?:has|have) been (?:postponed|extended|delayed|put off|pushed back|moved|renewed)\b", I)
 DURATION_CHANGE = caseless(
     r"\b(?P<n>(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|twenty|thirty|sixty|ninety|hundred|120|60|90))[- ](?:(?:extra|more|additional|further)\s+)?(?P<unit>day|days|week|weeks|month|months)\b",

@@ -313,6 +313,7 @@ def _window(doc: Doc, sent, trig: Trigger) -> _View:
     return _View(lo, hi, doc.text[lo:hi], getattr(sent, "bullet", False), getattr(sent, "paragraph", 0))
 
 
+_PAST_PERFECT = re.compile(r"\bhad\s+(?:already\s+|just\s+|long\s+|all\s+|also\s+)?(?:been\s+)?\w+(?:ed|en|wn|ne|ft|ght|ed)\b|\bhad\s+(?:already\s+)?(?:gone|fled|left|quit)\b", re.IGNORECASE)
 _ACCUSED_RULE = "violation.accused-of"
 MAX_TRIGGERS = 5000  # a report with more is not a news report: the rest is ignored
 
@@ -392,6 +393,8 @@ def build_events(doc: Doc) -> None:
                     )
                 )
             continue
+        # "officials said on Monday that residents had already gone": the day is the saying's
+        earlier = _PAST_PERFECT.search(doc.text, max(sent.start, trig.start - 25), trig.end) is not None
         allow_reporting = mod in _REPORTING_OK
         derived = _duration_date(doc, sent, lo, hi, trig, done=allow_reporting)
         skip = doc.name_dates
@@ -401,9 +404,10 @@ def build_events(doc: Doc) -> None:
             skip = frozenset(x for x in doc.name_dates if not (0 <= trig.start - x <= 40))
             d_lo, d_hi = max(d_lo, trig.start - 45), min(d_hi, trig.end + 75)
         tx, vague = A.pick_date(doc.within("timexes", d_lo, d_hi), d_lo, d_hi, trig.start, trig.end, doc.text, allow_reporting=allow_reporting, skip=skip,
-                                nearest=trig.type == EventType.SIGN)
+                                nearest=trig.type == EventType.SIGN, said_day=not earlier)
         if tx is None and not vague and trig.type != EventType.SIGN and mod in _DATED_ANYWHERE:
-            tx, _ = A.pick_date(doc.within("timexes", sent.start, sent.end), sent.start, sent.end, trig.start, trig.end, doc.text, allow_reporting=True, skip=skip)
+            tx, _ = A.pick_date(doc.within("timexes", sent.start, sent.end), sent.start, sent.end, trig.start, trig.end, doc.text,
+                                allow_reporting=True, skip=skip, said_day=not earlier)
         if res.date_negated:
             tx = None
         vague_date = tx is None and vague

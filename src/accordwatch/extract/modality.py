@@ -53,7 +53,7 @@ PAST_PLAN = caseless(
 POSTPONED = caseless(r"\b(?:postponed|put off|delayed|pushed back|push(?:ed)? (?:\w+ ){0,3}back|deferred)\b", re.IGNORECASE)
 CONTRAST_MISS = caseless(r"\bbut\b.{0,80}\b(?:postpon|delay|push|put off|not|never|moved)", re.IGNORECASE)
 ONGOING = caseless(
-    r"\b(?:began|begun|begin(?:s|ning)?|started|starts|start(?:ing)? to|under way|underway|continu(?:e|es|ed|ing)|remains|still|following the implementation|in the process of|gradually|(?:have|has|had) been \w+ing)\b",
+    r"\b(?:began|begun|begin(?:s|ning)?|started|starts|start(?:ing)? to|under way|underway|continu(?:e|es|ed|ing)|remains|still(?!\s+(?:to|due|scheduled|expected|set)\b)|following the implementation|in the process of|gradually|(?:have|has|had) (?:\w+ )?been \w+ing)\b",
     re.IGNORECASE,
 )
 PLANNED = caseless(
@@ -62,9 +62,13 @@ PLANNED = caseless(
 )
 PERFECT = caseless(r"\b(?:has|have|had)\s+(?:\w+\s+){0,2}?(?:been\s+)?\w+(?:ed|en|wn|ne|ft|ck|ght|t)\b", re.IGNORECASE)
 PAST_VERB = caseless(
-    r"\b(?:\w+ed|withdrew|took|gave|came|went|left|fled|drove|rode|began|began|brought|sent|held|made|put|set|struck|fell|froze|met|won|lost|kept|told|said|saw|broke|built|ran|crossed|entered|returned|moved|rolled)\b",
+    r"\b(?:\w+ed|withdrew|took|gave|came|went|left|fled|drove|rode|began|began|brought|sent|held|made|put|set|struck|fell|froze|met|won|lost|kept|told|said|saw|broke|built|ran|crossed|entered|returned|moved|rolled|flew|flown|quit|landed|laid)\b",
     re.IGNORECASE,
 )
+# verbs of a lasting presence in the simple present describe the current state, not a plan
+STATE_PRESENT = caseless(r"(?:patrols?|guards?|mans|man|monitors?|controls?|polices?|occup(?:y|ies))\b", re.IGNORECASE)
+DEADLINE_FOR = caseless(r"\b(?:extension|delay|postponement|deadline|more time|extra time|grace period|new date|timetable|request)\s+(?:for|of|in|on)(?:\s+the)?\s*$", re.IGNORECASE)
+NOW_BEFORE = caseless(r"\b(?:now|currently|already)\s*$", re.IGNORECASE)
 PROGRESSIVE = caseless(r"\b(?:is|are|am)\s+(?:\w+ly\s+)?\w+ing\b", re.IGNORECASE)
 NOMINAL = caseless(
     r"^(?:handovers?|hand-overs?|transfers?|pull-?backs?|pullouts?|pull-outs?|withdrawals?|evacuations?|deployments?|exchanges?|returns?|releases?|swaps?|reopenings?|ceasefires?|truces?|cessation of hostilities|liberation|laydown|disarmament)$",
@@ -75,10 +79,10 @@ FINITE_PAST = caseless(r"\b(?:was|were|took place|happened|went ahead|passed|beg
 VERB_NEGATION = caseless(r"\b(?:not|n't|never)\b", re.IGNORECASE)
 AS_PLANNED = caseless(r"\b(?:(?:later|earlier|sooner) than (?:first |originally )?(?:planned|scheduled|agreed|expected)|as (?:first |originally )?(?:planned|scheduled|agreed))\b", re.IGNORECASE)
 PARTICIPLE_AFTER_PAST = caseless(r"\b(?:\w+ed|withdrew|took|came|went|rode|drove|fell)\b[^.;]{3,}?,\s+(?:\w+\s+){0,2}?(?:completing|taking|finishing|bringing|ending|leaving|handing|returning)(?:\s+\w+){0,2}\s*$", re.IGNORECASE)
-YET_TO = caseless(r"\b(?:ha(?:ve|s|d) yet to|(?:is|are|was|were) yet to)(?:\s+\w+)?\s*$", re.IGNORECASE)
+YET_TO = caseless(r"\b(?:ha(?:ve|s|d) yet to|(?:is|are|was|were) (?:yet|still) to)(?:\s+\w+)?\s*$", re.IGNORECASE)
 LIGHT_VERB = caseless(r"\b(?:carried out|conducted|completed|held|staged|finished|made)\b(?:\s+\w+){0,3}\s*$", re.IGNORECASE)
 FORCED_TO = caseless(r"\b(?:forcing|forced|compelling|compelled|obliging)\b(?:\s+\w+){1,5}\s+to\s*$", re.IGNORECASE)
-PERFECT_PROGRESSIVE = caseless(r"\b(?:have|has|had) been \w+ing\b", re.IGNORECASE)
+PERFECT_PROGRESSIVE = caseless(r"\b(?:have|has|had) (?:\w+ )?been \w+ing\b", re.IGNORECASE)
 HYPOTHETICAL = caseless(r"\b(?:if|unless|would only|provided that|in case|whether)\b", re.IGNORECASE)
 # "Had the prisoners been released ...", "Should Armenia withdraw ...": an inverted conditional opens the clause
 COUNTERFACTUAL = caseless(r"^\s*(?:had|were|should)\s+(?:the\s+|its\s+|their\s+|all\s+|any\s+)?[\w'’-]+\b(?![^,;]*\?)", re.IGNORECASE)
@@ -360,6 +364,8 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult("planned", "no-date", True)
     if fixed:
         return ModalityResult(fixed, "rule")
+    if DEADLINE_FOR.search(left_only):
+        return ModalityResult("planned", "deadline-for")  # "a ten-day extension for handing back Kelbajar": not done
     if in_left(YET_TO):
         return ModalityResult("planned", "yet-to")
     if in_left(FORCED_TO):
@@ -401,6 +407,8 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult("occurred", "past")
     if TO_AT_END.search(near_left.strip()):
         return ModalityResult("planned", "infinitive")
+    if not nominal and NOW_BEFORE.search(left_only):
+        return ModalityResult("ongoing", "now-present")  # "peacekeepers now man posts": a present state
     # nominal or present-tense trigger: read the clause's verbs
     if nominal:
         if in_left(LIGHT_VERB):
@@ -412,4 +420,6 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         if planned("clause"):
             return ModalityResult("planned", "clause-modal")
         return ModalityResult("occurred", "clause-past")
+    if STATE_PRESENT.match(trig):
+        return ModalityResult("ongoing", "state-present")  # "peacekeepers patrol the corridor"
     return ModalityResult("planned", "present")
