@@ -113,14 +113,14 @@ def test_a_place_handed_to_a_party_without_over_or_back(text: str, expected: lis
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("Azerbaijani forces took control of the Kalbajar district on Wednesday.", [("deployment", "occurred", "2020-11-18")]),
-        ("Army units assumed full control over Lachin on Tuesday, the ministry said.", [("deployment", "occurred", "2020-11-17")]),
+        # control of a place changing hands is the handover; forces taking a place over is their move (like "entered")
+        ("Azerbaijani forces took control of the Kalbajar district on Wednesday.", [("handover", "occurred", "2020-11-18")]),
+        ("Army units assumed full control over Lachin on Tuesday, the ministry said.", [("handover", "occurred", "2020-11-17")]),
         ("Azerbaijani troops took over Agdam on Friday, officials said.", [("deployment", "occurred", "2020-11-20")]),
-        ("The army is to take control of the area once the handover is complete.", [("deployment", "planned", None)]),
+        ("The army is to take over the area once the handover is complete.", [("deployment", "planned", None)]),
     ],
 )
-def test_forces_taking_control_of_a_place_is_a_deployment(text: str, expected: list) -> None:
-    # like "entered": the forces of the party receiving an area move in
+def test_forces_taking_control_of_a_place(text: str, expected: list) -> None:
     assert _events(text) == expected
 
 
@@ -331,3 +331,49 @@ def test_a_capital_in_the_possessive_or_as_a_speaker_is_the_government_not_a_pla
                          "and Moscow says more will follow.", dt.date(2020, 11, 21))
     assert [(e.type.value, e.places) for e in evs][:1] == [("handover", ["Aghdam"])]
     assert all("Baku" not in e.places and "Moscow" not in e.places for e in evs), [(e.type.value, e.places) for e in evs]
+
+
+@pytest.mark.parametrize(
+    "text, day, expected",
+    [
+        ("Army columns crossed the old front line into the Aghdam district yesterday.", dt.date(2020, 11, 21),
+         [("deployment", "occurred", "2020-11-20")]),
+        # "put back" is British for postponed; "its return" is the handover of the district just named
+        ("Kelbajar is next. Its return, first set for November 15, was put back to Wednesday.", dt.date(2020, 11, 21),
+         [("deadline_change", "occurred", None), ("handover", "planned", "2020-11-25"), ("handover", "postponed", "2020-11-15")]),
+        ("Moscow says its troops have escorted several thousand people back to Stepanakert.", dt.date(2020, 11, 21),
+         [("return", "ongoing", None)]),
+        # "the remains of the fallen" are not a process that "remains" under way
+        ("The statement requires the two sides to swap prisoners of war and the remains of the fallen.", dt.date(2020, 11, 21),
+         [("exchange", "planned", None)]),
+        ("Officials had begun moving people out of Berdzor, but the evacuation was dropped.", dt.date(2020, 12, 2),
+         [("evacuation", "cancelled", None)]),
+        ("Agdam was returned on November 20 and Kelbajar five days later.", dt.date(2020, 12, 2),
+         [("handover", "occurred", "2020-11-20"), ("handover", "occurred", "2020-11-25")]),
+        ("Lachin town stays under the guard of Russian peacekeepers.", dt.date(2020, 12, 2), [("deployment", "ongoing", None)]),
+        ("The statement also calls for a transport link across Armenia connecting the Nakhchivan exclave with Azerbaijan.",
+         dt.date(2020, 12, 2), [("reopening", "planned", None)]),
+    ],
+)
+def test_phrasings_of_handovers_returns_and_plans_from_agency_copy(text: str, day: dt.date, expected: list) -> None:
+    assert sorted(_events(text, day), key=str) == sorted(expected, key=str)
+
+
+def test_an_occurred_ceasefire_is_placed_in_the_region_the_report_is_about() -> None:
+    text = ("Fighting around Nagorno-Karabakh stopped in the night. Refugees from Nagorno-Karabakh waited at the border. "
+            "The ceasefire, which took effect at midnight Moscow time on November 10, has largely held.")
+    [e] = [e for e in extract_events(text, dt.date(2020, 12, 2)) if e.type.value == "ceasefire"]
+    assert (e.date, e.places) == (dt.date(2020, 11, 10), ["Nagorno-Karabakh"])
+
+
+def test_the_only_land_link_left_is_no_reopening() -> None:
+    evs = _events("The handover closes the northern road, leaving the route through Lachin as the only land link.", dt.date(2020, 12, 2))
+    assert [e for e in evs if e[0] == "reopening"] == []
+
+
+def test_its_return_is_the_handover_of_the_district_named_last() -> None:
+    text = ("Agdam was handed over on Friday. Agdam had been empty for years. "
+            "Kelbajar is next. Its return, first set for November 15, was put back to Wednesday.")
+    evs = [(e.type.value, e.modality.value, e.date.isoformat() if e.date else None, e.places) for e in extract_events(text, dt.date(2020, 11, 21))]
+    assert ("handover", "postponed", "2020-11-15", ["Kalbajar"]) in evs
+    assert ("handover", "planned", "2020-11-25", ["Kalbajar"]) in evs

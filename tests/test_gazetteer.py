@@ -227,3 +227,10 @@ def test_capital_words_shared_with_the_party_lexicon(gaz):
     assert [p.name for p in gaz.find(text)].count("Shusha") == 0  # glued to an apostrophe-like mark
     lex = PartyLexicon.default()
     assert lex.find(text) == lex.find(text, words)
+
+
+def test_a_city_of_a_region_is_in_the_region_not_the_region_itself(gaz):
+    found = [(p.text, p.name, p.kind) for p in gaz.find("Khankendi, the main city of Karabakh, is quiet.")]
+    assert found == [("Khankendi", "Stepanakert", "city"), ("Karabakh", "Nagorno-Karabakh", "region")]
+    # a district shares its name with its town: "the town of Lachin" is the town
+    assert [(p.name, p.kind) for p in gaz.find("Buses left the town of Lachin.")] == [("Lachin", "town")]

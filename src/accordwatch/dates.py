@@ -187,7 +187,7 @@ def tense_of(text: str) -> str:
 # ("was due to" is a plan of the past, not a future seen from the past)
 _FUTURE_IN_PAST = caseless(r"\b(?:will|shall|is to|are to|(?<!was )(?<!were )(?<!been )due to|expected|would|must|have until|has until)\b", I)
 _NOT_PAST = frozenset({"expected", "scheduled", "intended", "supposed", "proposed", "planned", "needed", "required"})
-_FORWARD_SIGNAL = caseless(r"\b(?:(?:postponed|moved|pushed back|delayed|extended|put off|deferred|rescheduled|brought forward|advanced)\s+(?:to|until|till)|until|till)\s+(?:the\s+)?$", I)
+_FORWARD_SIGNAL = caseless(r"\b(?:(?:postponed|moved|pushed back|put back|delayed|extended|put off|deferred|rescheduled|brought forward|advanced)\s+(?:to|until|till)|until|till)\s+(?:the\s+)?$", I)
 _DEADLINE_SIGNAL = caseless(r"\b(?:by|until|till|no later than|not later than|postponed to|moved to|pushed back to|delayed to|extended to|put off to|to)\s+(?:the\s+)?$", I)
 
 

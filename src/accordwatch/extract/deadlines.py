@@ -62,7 +62,7 @@ REASON = [
     caseless(r"\bfor (?P<r>(?:logistic(?:al)?|technical|security|humanitarian|weather) (?:reasons|problems|issues))", I),
 ]
 OLD_CUE = caseless(
-    r"\b(?:(?:its|the|their) expiry(?: date)?(?: on)?|expir(?:es|ed|ing) on|supposed to (?:occur|happen|take place|be)|(?:was|were|had been) due(?: to [\w ]{1,25})?|originally(?: been)? (?:set|scheduled|planned|due)(?: for)?|original(?: deadline| date)?|first planned|was set to (?:expire|end|lapse)|set to expire|due to (?:lapse|expire|end)|instead of|rather than|from)\s*(?:on\s+|for\s+|at\s+)?$",
+    r"\b(?:(?:its|the|their) expiry(?: date)?(?: on)?|expir(?:es|ed|ing) on|supposed to (?:occur|happen|take place|be)|(?:was|were|had been) due(?: to [\w ]{1,25})?|(?:originally|initially|first)(?: been)? (?:set|scheduled|planned|due|fixed)(?: for)?|original(?: deadline| date)?|was set to (?:expire|end|lapse)|set to expire|due to (?:lapse|expire|end)|instead of|rather than|from)\s*(?:on\s+|for\s+|at\s+)?$",
     I,
 )
 NEW_SIGNALS = ("until", "to", "till", "back to", "by", "through", "on")

@@ -93,9 +93,11 @@ def _agent(doc: Doc, sent, lo: int, hi: int, trig_start: int, trig_end: int) -> 
     return agent, recipient
 
 
-def _previous_district(doc: Doc, pos: int, limit_sentences: int = 6, kinds: tuple[str, ...] = ("district",), n: int = 1) -> list:
+def _previous_district(doc: Doc, pos: int, limit_sentences: int = 6, kinds: tuple[str, ...] = ("district",), n: int = 1,
+                       nearest: bool = False) -> list:
     """The district (or other place kind) an anaphor ("the district", "its residents") refers to:
-    among those mentioned in the previous sentences, the one the report mentions most."""
+    among those mentioned in the previous sentences, the one the report mentions most
+    (``nearest``: the last one mentioned, for a possessive "its return")."""
     si = doc.sentence_index(pos)
     lo = doc.sentences[max(0, si - limit_sentences)].start
     lo = max(lo, pos - 4000)
@@ -121,6 +123,8 @@ def _previous_district(doc: Doc, pos: int, limit_sentences: int = 6, kinds: tupl
         for p in doc.places:
             freq[p.name] = freq.get(p.name, 0) + 1
         doc._index["place_freq"] = freq
+    if nearest:
+        return prev[-1:]
     best = max(prev, key=lambda p: (freq.get(p.name, 0), p.start))
     return [best]
 
@@ -265,6 +269,19 @@ def _duration_date(doc: Doc, sent, lo: int, hi: int, trig: Trigger, done: bool =
     return None
 
 
+def _dates_per_place(doc: Doc, places: list, hi: int) -> dict:
+    """"Agdam was returned on November 20 and Kelbajar five days later": when every
+    place of a clause is followed by its own day before the next place, that day is its date."""
+    out: dict = {}
+    for i, p in enumerate(places):
+        end = places[i + 1].start if i + 1 < len(places) else hi
+        days = [t for t in doc.within("timexes", p.end, end) if t.date is not None and t.precision in ("day", "time")]
+        if not days:
+            return {}
+        out.setdefault(p.name, days[0])
+    return out
+
+
 def _paragraph_day(doc: Doc, trig: Trigger):
     """The last day named in the two sentences before, within the same paragraph."""
     si = trig.sentence
@@ -324,12 +341,13 @@ _WHOLE_SENTENCE_QUANTITY = (EventType.DEPLOYMENT, EventType.EXCHANGE, EventType.
 _DATED_ANYWHERE = (Modality.OCCURRED, Modality.ONGOING, Modality.CANCELLED, Modality.POSTPONED, Modality.REFUSED)
 _REPORTING_OK = (Modality.OCCURRED, Modality.ONGOING)
 _MOVES = (EventType.HANDOVER, EventType.WITHDRAWAL, EventType.EVACUATION, EventType.DEPLOYMENT, EventType.RETURN)
-_PLACED_ANYWAY = (EventType.VIOLATION, EventType.RETURN)
+_PLACED_ANYWAY = (EventType.VIOLATION, EventType.RETURN, EventType.CEASEFIRE)
 _MODALITY = {m.value: m for m in Modality}
 _RELATIVE = re.compile(r"\s*,?\s*(?:which|where)\b", re.IGNORECASE)
 _THE_AT_END = re.compile(r"(?i)the$")
 _HANDOVER_NOUN = re.compile(r"(?i)hand-?over|transfer")
-_ROUGH_NUMBER = re.compile(r"(?i)(?:more than|over|some|about|nearly|almost|at least)\b")
+_ROUGH_NUMBER = re.compile(r"(?i)(?:more than|over|some|about|nearly|almost|at least|several|tens of thousands|hundreds of thousands|thousands|hundreds|dozens|scores)\b")
+_ROUGH_COUNT = re.compile(r"(?i)\b(?:(?:tens|hundreds) of thousands|several (?:thousand|hundred|dozen)|thousands|hundreds|dozens|scores) (?:of )?(?:people|refugees|residents|families|civilians|displaced)\b")
 _PERFECT_BEFORE = re.compile(r"\b(?:have|has|had)\s+(?:\w+\s+)?$")
 
 
@@ -433,8 +451,9 @@ def build_events(doc: Doc) -> None:
         if trig.type in _MOVES:
             clause_text = sent.text[lo:hi]
             has_district = any(p.kind == "district" for p in places)
-            if (not places or (trig.type in _SCHEDULE_TYPES and not has_district)) and A.ANAPHOR.search(clause_text if places else sent.text):
-                places = _previous_district(doc, trig.start) or places
+            ana = A.ANAPHOR.search(clause_text if places else sent.text) if not places or (trig.type in _SCHEDULE_TYPES and not has_district) else None
+            if ana:
+                places = _previous_district(doc, trig.start, nearest=ana.group(0)[:3].lower() == "its") or places
             if not places and _THE_CITY.search(clause_text):
                 places = _previous_district(doc, trig.start, kinds=("city", "town"))
             if not places and _THE_COUNTRY.search(clause_text):
@@ -462,13 +481,15 @@ def build_events(doc: Doc) -> None:
             if not names:
                 continue  # a handover of no named area is not something we can track
             if len(districts) >= 2:
+                own = _dates_per_place(doc, [p for p in places if p.name in districts], sent.start + hi)
                 for n in districts:
+                    dtx = own.get(n, tx)
                     doc.events.append(
-                        Event(type=trig.type, modality=mod, date=A.date_value(tx), places=[n], agent=agent, recipient=recipient,
-                              confidence=_confidence(trig.confidence, places, tx, agent), date_precision=getattr(tx, "precision", None), **base)
+                        Event(type=trig.type, modality=mod, date=A.date_value(dtx), places=[n], agent=agent, recipient=recipient,
+                              confidence=_confidence(trig.confidence, places, dtx, agent), date_precision=getattr(dtx, "precision", None), **base)
                     )
                 continue
-        if trig.type == EventType.RETURN and mod == Modality.OCCURRED and q and _ROUGH_NUMBER.match(q) \
+        if trig.type == EventType.RETURN and mod == Modality.OCCURRED and (q and _ROUGH_NUMBER.match(q) or _ROUGH_COUNT.search(sent.text, lo, hi)) \
                 and _PERFECT_BEFORE.search(sent.text[max(0, ts - 20) : ts]):
             mod = Modality.ONGOING  # a cumulative total is a process under way
         doc.events.append(

@@ -43,21 +43,21 @@ NO_DATE = caseless(
     r"\b(?:no (?:new )?(?:date|deadline|timetable)(?: has| had)?(?: been)? (?:set|given|fixed)?|sets? no (?:date|deadline)|gave no (?:new )?date|given no (?:date|timetable)|neither government said when|did not say when|no date for)\b",
     re.IGNORECASE,
 )
-CANCELLED = caseless(r"\b(?:called off|call off|calls off|cancel(?:l?ed|s|ling|lation)?|scrapped|abandoned|aborted)\b", re.IGNORECASE)
+CANCELLED = caseless(r"\b(?:called off|call off|calls off|cancel(?:l?ed|s|ling|lation)?|scrapped|abandoned|aborted|(?:was|were|been) (?:dropped|shelved))\b", re.IGNORECASE)
 REFUSED = caseless(r"\b(?:refus(?:ed|es|e|ing) to|declin(?:ed|es|ing) to|will not|won't|would not)\b", re.IGNORECASE)
 REFUSED_STRICT = caseless(r"\b(?:refus(?:ed|es|e|ing) to|declin(?:ed|es|ing) to)\b", re.IGNORECASE)
 PAST_PLAN = caseless(
-    r"\b(?:supposed to|(?:was|were|had been) due to|(?:was|were|had been) (?:due|set|scheduled|planned) (?:for|on|to)|originally|first planned|(?:was|were) to(?: be| have)?|had been set for|original (?:deadline|date))\b",
+    r"\b(?:supposed to|(?:was|were|had been) due to|(?:was|were|had been) (?:due|set|scheduled|planned) (?:for|on|to)|originally|first planned|(?:first|initially) (?:set|scheduled|fixed|due) (?:for|on)|(?:was|were) to(?: be| have)?|had been set for|original (?:deadline|date))\b",
     re.IGNORECASE,
 )
-POSTPONED = caseless(r"\b(?:postponed|put off|delayed|pushed back|push(?:ed)? (?:\w+ ){0,3}back|deferred)\b", re.IGNORECASE)
+POSTPONED = caseless(r"\b(?:postponed|put off|put back|delayed|pushed back|push(?:ed)? (?:\w+ ){0,3}back|deferred)\b", re.IGNORECASE)
 CONTRAST_MISS = caseless(r"\bbut\b.{0,80}\b(?:postpon|delay|push|put off|not|never|moved)", re.IGNORECASE)
 ONGOING = caseless(
-    r"\b(?:began|begun|begin(?:s|ning)?|started|starts|start(?:ing)? to|under way|underway|continu(?:e|es|ed|ing)|remains|still(?!\s+(?:to|due|scheduled|expected|set)\b)|following the implementation|in the process of|gradually|(?:have|has|had) (?:\w+ )?been \w+ing)\b",
+    r"\b(?:began|begun|begin(?:s|ning)?|started|starts|start(?:ing)? to|under way|underway|continu(?:e|es|ed|ing)|(?<!the )remains(?! of)|still(?!\s+(?:to|due|scheduled|expected|set)\b)|following the implementation|in the process of|gradually|(?:have|has|had) (?:\w+ )?been \w+ing)\b",
     re.IGNORECASE,
 )
 PLANNED = caseless(
-    r"\b(?:will|would|shall|must|should|(?:is|are|be|was) to|has to|have to|due(?: to| on| by)?|expected to|scheduled|set to|plans? to|planned|agree[ds]? to|intend(?:s|ed)? to|meant to|required to|obliged to|obligated|commit(?:s|ted)? to|pledged? to|promised? to|offer(?:s|ed)? to|propos(?:e|es|ed|al) to|ready to|is provided for|are provided for|provides for|provided for|have until|has until|had until|until|can|may|could|aims? to|envisage[sd]?|calls for|timetable|schedule)\b",
+    r"\b(?:will|would|shall|must|should|(?:is|are|be|was) to|has to|have to|due(?: to| on| by)?|expected to|scheduled|set to|plans? to|planned|agree[ds]? to|intend(?:s|ed)? to|meant to|required to|obliged to|obligated|commit(?:s|ted)? to|pledged? to|promised? to|requires? (?:\w+ ){0,4}?to|calls? (?:\w+ ){0,3}?to|offer(?:s|ed)? to|propos(?:e|es|ed|al) to|ready to|is provided for|are provided for|provides for|provided for|have until|has until|had until|until|can|may|could|aims? to|envisage[sd]?|calls for|timetable|schedule)\b",
     re.IGNORECASE,
 )
 PERFECT = caseless(r"\b(?:has|have|had)\s+(?:\w+\s+){0,2}?(?:been\s+)?\w+(?:ed|en|wn|ne|ft|ck|ght|t)\b", re.IGNORECASE)
@@ -71,7 +71,7 @@ DEADLINE_FOR = caseless(r"\b(?:extension|delay|postponement|deadline|more time|e
 NOW_BEFORE = caseless(r"\b(?:now|currently|already)\s*$", re.IGNORECASE)
 PROGRESSIVE = caseless(r"\b(?:is|are|am)\s+(?:\w+ly\s+)?\w+ing\b", re.IGNORECASE)
 NOMINAL = caseless(
-    r"^(?:handovers?|hand-overs?|transfers?|pull-?backs?|pullouts?|pull-outs?|withdrawals?|evacuations?|deployments?|exchanges?|returns?|releases?|swaps?|reopenings?|ceasefires?|truces?|cessation of hostilities|liberation|laydown|disarmament)$",
+    r"^(?:(?:its|their|the|a|an|this|that|next|planned|first|second|third|latest) )?(?:handovers?|hand-overs?|handbacks?|transfers?|pull-?backs?|pullouts?|pull-outs?|withdrawals?|evacuations?|deployments?|exchanges?|returns?|releases?|swaps?|reopenings?|ceasefires?|truces?|cessation of hostilities|liberation|laydown|disarmament)$",
     re.IGNORECASE,
 )
 PRESENT_PASSIVE = caseless(r"\b(?:is|are)\s+(?:\w+ly\s+)?\w+(?:ed|en)\s+by\b", re.IGNORECASE)

@@ -156,6 +156,8 @@ _TYPE_AFTER = {
 # place-type words before "of X": "the village of Sur"
 _TYPE_OF = {"village", "town", "city", "port", "district", "region", "province", "settlement", "hamlet"}
 _ADMIN_TYPES = {"district", "region", "province"}
+# a settlement word before "of X" where X is a larger unit ("the main city of Karabakh") names a part of X
+_SMALLER_THAN = {t: frozenset({"region", "province", "country", "territory"}) for t in ("village", "town", "city", "port", "settlement", "hamlet")}
 _CUE_BEFORE = {"in", "near", "outside", "around", "into", "from", "to"}
 _STOP_CAP = {
     "the", "a", "an", "this", "that", "these", "those", "each", "every", "its", "their", "our", "his", "her",
@@ -593,6 +595,8 @@ class Gazetteer:
                         and nk not in _NAME_OK_AFTER and nk not in index):
                     continue
             ob = folded.endswith("of ", 0, p) and _OF_BEFORE_RE.search(folded, max(done, p - 30), p)
+            if ob and _SMALLER_THAN.get(ob.group(1), frozenset()) & {rec["kind"]}:
+                ob = None  # "the main city of Karabakh": a city in the region, not the region as a city
             if ob:
                 start = ob.start(1)
                 kind = _kind_for(rec["kind"], ob.group(1))
