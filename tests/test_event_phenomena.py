@@ -377,3 +377,22 @@ def test_its_return_is_the_handover_of_the_district_named_last() -> None:
     evs = [(e.type.value, e.modality.value, e.date.isoformat() if e.date else None, e.places) for e in extract_events(text, dt.date(2020, 11, 21))]
     assert ("handover", "postponed", "2020-11-15", ["Kalbajar"]) in evs
     assert ("handover", "planned", "2020-11-25", ["Kalbajar"]) in evs
+
+
+@pytest.mark.parametrize(
+    "text, day, expected",
+    [
+        ("The statement requires the two sides to hand back every prisoner of war and other detainee.", dt.date(2021, 6, 13),
+         [("exchange", "planned", None)]),
+        ("Baku has refused to hand over the soldiers captured in the Hadrut area.", dt.date(2021, 6, 13), [("exchange", "refused", None)]),
+        ("Search teams have continued to recover and return the bodies of servicemen who died in the war.", dt.date(2021, 6, 13),
+         [("exchange", "ongoing", None)]),
+        ("The first swap came in mid-December, when 44 Armenians and 12 Azerbaijanis were flown home.", dt.date(2021, 6, 13),
+         [("exchange", "occurred", None)]),
+        ("About 2,000 Russian peacekeepers remain deployed in Karabakh.", dt.date(2021, 6, 13), [("deployment", "ongoing", None)]),
+        # a topic of talks is no event
+        ("Pashinyan said the talks had not resolved the most painful question, the return of prisoners of war.", dt.date(2021, 1, 12), []),
+    ],
+)
+def test_captives_handed_back_and_forces_that_remain(text: str, day: dt.date, expected: list) -> None:
+    assert _events(text, day) == expected
