@@ -396,3 +396,39 @@ def test_its_return_is_the_handover_of_the_district_named_last() -> None:
 )
 def test_captives_handed_back_and_forces_that_remain(text: str, day: dt.date, expected: list) -> None:
     assert _events(text, day) == expected
+
+
+@pytest.mark.parametrize(
+    "text, day, expected",
+    [
+        ("Israeli warplanes struck a Hezbollah rocket depot in southern Lebanon on Thursday.", dt.date(2024, 11, 28),
+         [("violation", "occurred", "2024-11-28")]),
+        ("The two sides struck a deal on Thursday.", dt.date(2024, 11, 28), [("sign", "occurred", "2024-11-28")]),
+        ("Israeli forces refused to give up five hilltop positions along the border.", dt.date(2025, 2, 19),
+         [("withdrawal", "refused", None)]),
+        ("Hezbollah must clear its fighters and heavy arms from the area south of the Litani River.", dt.date(2024, 11, 28),
+         [("withdrawal", "planned", None)]),
+        ("The army said it had begun reinforcing its units south of the Litani on Wednesday.", dt.date(2024, 11, 28),
+         [("deployment", "ongoing", "2024-11-27")]),
+        ("Officials said about 5,000 troops will be sent to the border.", dt.date(2024, 11, 28), [("deployment", "planned", None)]),
+        ("UNIFIL's 10,000 peacekeepers remain in the area.", dt.date(2024, 11, 28), [("deployment", "ongoing", None)]),
+        ("Under the truce, in force since November 27, Israel had 60 days to leave.", dt.date(2025, 2, 19),
+         [("ceasefire", "occurred", "2024-11-27"), ("withdrawal", "planned", "2025-01-26")]),
+        ("Israeli forces pulled out on Tuesday. Lebanese army units entered the vacated villages within hours.", dt.date(2025, 2, 19),
+         [("withdrawal", "occurred", "2025-02-18"), ("deployment", "occurred", "2025-02-18")]),
+    ],
+)
+def test_phrasings_from_the_lebanon_truce(text: str, day: dt.date, expected: list) -> None:
+    assert sorted(_events(text, day), key=str) == sorted(expected, key=str)
+
+
+def test_a_compass_region_is_listed_with_its_country() -> None:
+    [e] = extract_events("Israeli forces pulled out of villages in southern Lebanon on Tuesday.", dt.date(2025, 2, 19))
+    assert e.places == ["southern Lebanon", "Lebanon"]
+
+
+def test_a_new_date_of_is_the_new_date_of_a_change() -> None:
+    [c] = [e for e in extract_events("When the period ended on January 26 with its soldiers still in place, "
+                                     "the White House announced a new date of February 18.", dt.date(2025, 2, 19))
+           if e.type.value == "deadline_change"]
+    assert (c.old_date, c.new_date) == (dt.date(2025, 1, 26), dt.date(2025, 2, 18))

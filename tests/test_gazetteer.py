@@ -234,3 +234,10 @@ def test_a_city_of_a_region_is_in_the_region_not_the_region_itself(gaz):
     assert found == [("Khankendi", "Stepanakert", "city"), ("Karabakh", "Nagorno-Karabakh", "region")]
     # a district shares its name with its town: "the town of Lachin" is the town
     assert [(p.name, p.kind) for p in gaz.find("Buses left the town of Lachin.")] == [("Lachin", "town")]
+
+
+def test_a_city_name_after_a_first_name_is_a_surname(gaz):
+    # GeoNames lists "Salam" as a spelling of an Omani city; here it is Lebanon's prime minister
+    assert names(gaz, "President Joseph Aoun, Prime Minister Nawaf Salam and Speaker Nabih Berri said.") == []
+    assert names(gaz, "Aid arrived in Greater Aleppo and Mosul.") == ["Aleppo", "Mosul"]
+    assert names(gaz, "Refugees reached Salam on Friday.") == ["Şaḩam"]

@@ -110,6 +110,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("ago", re.compile(r"\b(?P<n>" + _NUM + r")\s+(?P<unit>days?|weeks?|months?|years?)\s+ago\b", I)),
     ("in_n", re.compile(r"\bin\s+(?P<n>" + _NUM + r")\s+(?P<unit>days?|weeks?)(?:'|’)?(?:\s+time)?\b", I)),
     ("later", re.compile(r"\b(?P<n>" + _NUM + r"|a)\s+(?P<unit>days?|weeks?|fortnight|months?)\s+(?P<dir>later|after that|afterwards|earlier|before that)\b(?!\s+than)", I)),
+    ("sameday", re.compile(r"\b(?P<w>within hours|hours later|later that day|that same day|the same day|the next day|the following day)\b", I)),
     ("within_of", re.compile(r"\bwithin\s+(?P<n>" + _NUM + r")[- ](?P<unit>days?|weeks?|months?|years?|hours?)\s+(?:of|from|after)\s+(?P<what>(?:the\s+|its\s+)?(?:agreement|deal|accord|statement|signing|signature|truce|ceasefire|cease-fire|entry into force|start of the ceasefire|ceasefire taking effect|ceasefire's entry into force|truce taking effect|agreement taking effect|agreement's entry into force|effective date|d-day)(?:\s+taking\s+effect|\s+coming\s+into\s+force|\s+entering\s+into\s+force)?)", I)),
     ("duration", re.compile(r"\b(?P<n>" + _NUM + r")(?:[- ](?P<unit>days?|weeks?|months?|years?|hours?|fortnights?))(?:-long)?\b", I)),
     ("fortnight", re.compile(r"\b(?:a|one)\s+fortnight\b", I)),
@@ -690,6 +691,13 @@ def _resolve(text: str, c: _Cand, anchor: dt.date, tense: Callable[[], str], pre
             y, mo = anchor.year + mo0 // 12, mo0 % 12 + 1
             return [_mk(text, c.start, c.end, "DATE", f"{y:04d}-{mo:02d}", None, "month")]
         return [_mk(text, c.start, c.end, "DATE", f"{anchor.year + step:04d}", None, "year")]
+    if k == "sameday":
+        # "within hours", "the next day": the day of the last date mentioned (or the one after)
+        base = last_date if last_date is not None else previous
+        if base is None:
+            return []
+        d = base + dt.timedelta(days=1 if m["w"].lower() in ("the next day", "the following day") else 0)
+        return [_mk(text, c.start, c.end, "DATE", d.isoformat(), d, "day")]
     if k in ("ago", "in_n", "later"):
         n = parse_number(m["n"]) if m["n"].lower() not in ("a", "an") else 1
         unit = m["unit"].lower()

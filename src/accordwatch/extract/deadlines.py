@@ -62,7 +62,7 @@ REASON = [
     caseless(r"\bfor (?P<r>(?:logistic(?:al)?|technical|security|humanitarian|weather) (?:reasons|problems|issues))", I),
 ]
 OLD_CUE = caseless(
-    r"\b(?:(?:its|the|their) expiry(?: date)?(?: on)?|expir(?:es|ed|ing) on|supposed to (?:occur|happen|take place|be)|(?:was|were|had been) due(?: to [\w ]{1,25})?|(?:originally|initially|first)(?: been)? (?:set|scheduled|planned|due|fixed)(?: for)?|original(?: deadline| date)?|was set to (?:expire|end|lapse)|set to expire|due to (?:lapse|expire|end)|instead of|rather than|from)\s*(?:on\s+|for\s+|at\s+)?$",
+    r"\b(?:(?:its|the|their) expiry(?: date)?(?: on)?|expir(?:es|ed|ing) on|(?:period|deadline|term) (?:ended|ran out|lapsed) on|supposed to (?:occur|happen|take place|be)|(?:was|were|had been) due(?: to [\w ]{1,25})?|(?:originally|initially|first)(?: been)? (?:set|scheduled|planned|due|fixed)(?: for)?|original(?: deadline| date)?|was set to (?:expire|end|lapse)|set to expire|due to (?:lapse|expire|end)|instead of|rather than|from)\s*(?:on\s+|for\s+|at\s+)?$",
     I,
 )
 NEW_SIGNALS = ("until", "to", "till", "back to", "by", "through", "on")
@@ -295,6 +295,9 @@ _NOT_ANNOUNCED = re.compile(r"\b(?:would|will|not|to|until|by)\b", I)
 _CHANGED_BEFORE = re.compile(r"\b(?:put off|postponed|extended)\b", I)
 
 
+_NEW_DATE_OF = caseless(r"\bnew (?:date|deadline|target date|end date)\s+(?:of|is|was|will be)\s+(?:the\s+)?$", I)
+
+
 def _frame_dates(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
     for s in sentences:
         for t in doc.within("timexes", s.start, s.end):
@@ -306,6 +309,10 @@ def _frame_dates(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
             sig = (t.signal or "").lower()
             if f.new is None and _DUE_BEFORE.search(before) and not _PAST_DUE.search(before):
                 f.new = t.date  # "due on Wednesday after being postponed from November 15"
+                f.used.add(t.start)
+                continue
+            if f.new is None and _NEW_DATE_OF.search(before):
+                f.new = t.date  # "announced a new date of February 18"
                 f.used.add(t.start)
                 continue
             if OLD_CUE.search(before) or _OLD_NEAR.search(before) and t.start < trigger_abs:
@@ -528,8 +535,8 @@ def _absorb(into: Frame, other: Frame) -> None:
 
 def _reschedule(doc: Doc, f: Frame) -> None:
     """Mark the missed instance postponed and add the rescheduled one."""
-    if f.subject_type is None or f.old is None:
-        return
+    if f.subject_type in (None, EventType.CEASEFIRE) or f.old is None:
+        return  # (a truce's term moves; it has no postponed instance)
     matches = [e for e in doc.events if e.type == f.subject_type and (not f.places or set(e.places) & set(f.places))]
     old_found = False
     for e in matches:

@@ -255,9 +255,11 @@ def _duration_date(doc: Doc, sent, lo: int, hi: int, trig: Trigger, done: bool =
         base = None
         if t.anchor in ("signing", "agreement", "ceasefire", "effect"):
             base = _anchor_date(doc, t.anchor)
-        elif t.end <= trig.start and _TO_GAP.fullmatch(between) and _GIVEN_BEFORE.search(doc.text[max(sent.start, t.start - 40) : t.start]):
+        elif t.end <= trig.start and (_TO_GAP.fullmatch(between) or between.isspace() and trig.text[:3].lower() == "to ") \
+                and _GIVEN_BEFORE.search(doc.text[max(sent.start, t.start - 40) : t.start]):
             prior = [x for x in doc.within("timexes", sent.start, t.start) if x.date is not None and x.precision in ("day", "time")]
-            base = prior[-1].date if prior else None
+            # "Israel has 60 days to withdraw": from a day given before it, else from the truce's start as the report states it
+            base = prior[-1].date if prior else (_anchor_date(doc, "ceasefire") or _anchor_date(doc, "agreement"))
         elif not done and t.start >= trig.end and _WITHIN_BEFORE.search(doc.text[max(sent.start, t.start - 20) : t.start]):
             # a bare "within ten days" after the action counts from the report's date
             base = doc.anchor
@@ -280,6 +282,17 @@ def _dates_per_place(doc: Doc, places: list, hi: int) -> dict:
             return {}
         out.setdefault(p.name, days[0])
     return out
+
+
+_COMPASS_REGION = ("northern ", "southern ", "eastern ", "western ", "north ", "south ", "east ", "west ")
+
+
+def _with_region_country(names: list[str], places: list) -> list[str]:
+    """A compass region ("southern Lebanon") is listed with its country, as the annotation conventions do."""
+    for p in places:
+        if p.kind == "region" and p.country and p.name.lower().startswith(_COMPASS_REGION) and p.country not in names:
+            names = names + [p.country]
+    return names
 
 
 def _paragraph_day(doc: Doc, trig: Trigger):
@@ -472,7 +485,7 @@ def build_events(doc: Doc) -> None:
         if not places and trig.type in _PLACED_ANYWAY and mod == Modality.OCCURRED:
             # an attack or a return happens somewhere: the region the report is about
             places = _main_region(doc)
-        names = A.unique_names(places)
+        names = _with_region_country(A.unique_names(places), places)
         if trig.type == EventType.HANDOVER:
             if not names and _THE_AT_END.match(sent.text[max(0, ts - 4) : ts].strip() or "x") and _HANDOVER_NOUN.match(trig.text):
                 places = _previous_district(doc, trig.start, 4)  # "The handover" of the district in question

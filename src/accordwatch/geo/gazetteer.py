@@ -594,6 +594,9 @@ class Gazetteer:
                         and nxt.start(1) == end + 1 and text[nxt.start(1)].isupper()
                         and nk not in _NAME_OK_AFTER and nk not in index):
                     continue
+                # "Prime Minister Nawaf Salam": a GeoNames city glued after a capitalised word is a surname
+                if n == 1 and rec.get("source") == "geonames" and kind == "city" and not rec.get("capital_of") and _glued_after_name(text, folded, p, index):
+                    continue
             ob = folded.endswith("of ", 0, p) and _OF_BEFORE_RE.search(folded, max(done, p - 30), p)
             if ob and _SMALLER_THAN.get(ob.group(1), frozenset()) & {rec["kind"]}:
                 ob = None  # "the main city of Karabakh": a city in the region, not the region as a city
@@ -659,6 +662,24 @@ class Gazetteer:
     def _is_blocked(self, key: str) -> bool:
         e = self._index.get(key)
         return e is not None and e.blocked
+
+
+_PREV_WORD = re.compile(r"([A-Z][\w'’-]*) $")
+
+
+def _glued_after_name(text: str, folded: str, p: int, index) -> bool:
+    """Is the word before offset ``p`` a capitalised word that is neither a place nor a function word?"""
+    m = _PREV_WORD.search(text, max(0, p - 30), p)
+    if m is None or m.start() == 0 or text[m.start() - 1] not in " \t":
+        return False
+    before = text[: m.start()].rstrip()
+    if not before or before[-1] in ".!?\n\"“:;(":
+        return False  # the capital word opens a sentence or a quote
+    k = folded[m.start(1) : m.end(1)].replace("'", "").replace("’", "")
+    return k not in _STOP_CAP and k not in index and k not in _CUE_BEFORE and k not in _PLACE_PREFIX_WORDS
+
+
+_PLACE_PREFIX_WORDS = {"greater", "old", "upper", "lower", "little", "big", "port", "fort", "saint", "st", "san", "santa", "al", "el"}
 
 
 def _kind_for(record_kind: str, type_word: str) -> str:
