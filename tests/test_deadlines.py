@@ -124,3 +124,12 @@ def test_a_violation_in_the_sentence_before_is_not_what_a_deadline_change_moves(
     evs = extract_events(text, D(2017, 1, 12))
     # a violation has no deadline: no postponed or rescheduled copies of it
     assert [(e.modality.value, e.date) for e in evs if e.type.value == "violation"] == [("occurred", D(2017, 1, 6))]
+
+
+def test_a_refused_extension_is_a_refused_change_not_no_event():
+    [c] = changes("The grain deal lapsed at midnight on Monday after Russia refused to extend it.", D(2023, 7, 18))
+    assert (c.modality.value, c.date) == ("refused", D(2023, 7, 17))
+    # and it is not merged with an extension granted earlier in the report
+    text = ("The grain deal lapsed on Monday after Russia refused to extend it. "
+            "In May, Moscow had agreed to a further extension to July 17.")
+    assert sorted(c.modality.value for c in changes(text, D(2023, 7, 18))) == ["occurred", "refused"]

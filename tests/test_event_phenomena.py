@@ -71,9 +71,11 @@ def test_a_signing_is_dated_by_the_day_at_the_end_of_its_clause() -> None:
     assert _events(text, dt.date(2022, 7, 22)) == [("sign", "occurred", "2022-07-22")]
 
 
-def test_a_refusal_to_renew_is_no_deadline_change() -> None:
+def test_a_refusal_to_renew_is_a_refused_change_and_a_mere_no_is_none() -> None:
+    # "A party declining ... is refused" (the conventions): a stated refusal to extend is kept as refused;
+    # a plain "would not renew" reports an intention, not a decision
     assert _events("Russia said it would not renew the grain deal, which expired on Monday.", dt.date(2023, 7, 18)) == []
-    assert _events("Moscow refused to extend the deal beyond July 17.", dt.date(2023, 7, 14)) == []
+    assert _events("Moscow refused to extend the deal beyond July 17.", dt.date(2023, 7, 14)) == [("deadline_change", "refused", None)]
 
 
 def test_units_arriving_at_a_zone_deploy_there() -> None:
@@ -432,3 +434,23 @@ def test_a_new_date_of_is_the_new_date_of_a_change() -> None:
                                      "the White House announced a new date of February 18.", dt.date(2025, 2, 19))
            if e.type.value == "deadline_change"]
     assert (c.old_date, c.new_date) == (dt.date(2025, 1, 26), dt.date(2025, 2, 18))
+
+
+@pytest.mark.parametrize(
+    "text, day, expected",
+    [
+        ("The Sierra Leone-flagged Razoni sailed on Monday with 26,527 tonnes of corn.", dt.date(2022, 8, 2),
+         [("reopening", "occurred", "2022-08-01")]),
+        ("A Russian warship sailed on Monday.", dt.date(2022, 8, 2), []),
+        ("Yesterday it became the first vessel to leave Odessa since February.", dt.date(2022, 8, 2), [("reopening", "occurred", "2022-08-01")]),
+        ("Two other ports, Chornomorsk and Pivdennyi, are expected to start shipping as well.", dt.date(2022, 8, 2),
+         [("reopening", "planned", None)]),
+        ("It is the first test of the pact concluded on July 22 in Istanbul.", dt.date(2022, 8, 2), [("sign", "occurred", "2022-07-22")]),
+        ("A joint coordination centre, staffed by Russian, Ukrainian and UN officials, opened last Wednesday.", dt.date(2022, 8, 2),
+         [("deployment", "occurred", "2022-07-27")]),
+        ("Russia pulled its troops off Snake Island at the end of June.", dt.date(2022, 8, 2), [("withdrawal", "occurred", None)]),
+        ("Russian missiles hit the port of Odessa on Saturday.", dt.date(2022, 8, 2), [("violation", "occurred", "2022-07-30")]),
+    ],
+)
+def test_phrasings_from_the_grain_deal(text: str, day: dt.date, expected: list) -> None:
+    assert _events(text, day) == expected

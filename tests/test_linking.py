@@ -165,3 +165,13 @@ def test_doha_reduction_not_full_withdrawal(agreements: list) -> None:
     links = link_events(events, date, agreements)
     pids = {l.provision_id for l in links if events[l.event_index].type == EventType.WITHDRAWAL}
     assert "doha-2020-02-29/full-withdrawal" not in pids, pids
+
+
+def test_a_refused_extension_restates_the_schedule_instead_of_moving_it() -> None:
+    from accordwatch.link import relation_for
+    from accordwatch.model import Event, EventType, Modality, Relation
+
+    refused = Event(type=EventType.DEADLINE_CHANGE, modality=Modality.REFUSED)
+    granted = Event(type=EventType.DEADLINE_CHANGE, modality=Modality.OCCURRED)
+    assert relation_for(refused, None) == Relation.RESTATES
+    assert relation_for(granted, None) == Relation.RESCHEDULES

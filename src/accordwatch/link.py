@@ -42,7 +42,8 @@ class Link:
 
 def relation_for(event: Event, provision: Provision) -> Relation | None:
     if event.type == EventType.DEADLINE_CHANGE:
-        return Relation.RESCHEDULES
+        # a refused extension leaves the schedule as it was: it restates it
+        return Relation.RESTATES if event.modality == Modality.REFUSED else Relation.RESCHEDULES
     if event.type == EventType.VIOLATION:
         return Relation.BREACHES if provision.kind == EventType.CEASEFIRE else None
     m = event.modality

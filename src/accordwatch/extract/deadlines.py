@@ -73,6 +73,9 @@ DURATION_CHANGE = caseless(
     r"\b(?P<n>(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|twenty|thirty|sixty|ninety|hundred|120|60|90))[- ](?:(?:extra|more|additional|further)\s+)?(?P<unit>day|days|week|weeks|month|months)\b",
     I,
 )
+# a party declining to renew or extend: the change is refused, not absent
+REFUSED_CHANGE = caseless(r"\b(?:refused|refuses|refusing|declined|declines|declining|rejected|rejects) to (?:renew|extend|prolong)\b", I)
+_DEADLINE_SIGNALS = ("to", "until", "till", "by", "no later than", "not later than")
 NEGATED_CHANGE = caseless(
     r"\b(?:no talk of|no question of|not be (?:extended|postponed|moved|delayed)|will not (?:move|be extended|be postponed|change)|won't (?:move|be extended)"
     r"|(?:will|would|did|does|do|could|can) not (?:agree to )?(?:renew|extend|prolong|postpone|delay)|(?:won't|wouldn't|didn't|can't|cannot) (?:renew|extend|prolong|postpone)"
@@ -104,6 +107,7 @@ class Frame:
     date: dt.date | None = None
     quantity: str | None = None
     used: set = field(default_factory=set)  # offsets of timexes taken as old/new date
+    modality: Modality = Modality.OCCURRED
 
 
 def _parties_in(doc: Doc, lo: int, hi: int) -> list:
@@ -329,7 +333,7 @@ def _frame_dates(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
                 f.used.add(t.start)
                 continue
             am = ANNOUNCE.search(doc.text[max(s.start, t.start - 60) : t.start])
-            if am and f.date is None and t.start not in f.used and not _NOT_ANNOUNCED.search(doc.text[max(s.start, t.start - 60) + am.end() : t.start]):
+            if am and f.date is None and t.start not in f.used and sig not in _DEADLINE_SIGNALS and not _NOT_ANNOUNCED.search(doc.text[max(s.start, t.start - 60) + am.end() : t.start]):
                 f.date = t.date
 
 
@@ -388,10 +392,13 @@ def build_deadline_frames(doc: Doc) -> None:
         si = trig.sentence
         s = _view(doc, doc.sentences[si], trig.start)
         local = doc.text[max(s.start, trig.start - 60) : min(s.end, trig.end + 40)]
-        if NEGATED_CHANGE.search(local) or NEGATED_CHANGE.search(s.text):
+        refused = REFUSED_CHANGE.search(local) is not None
+        if not refused and (NEGATED_CHANGE.search(local) or NEGATED_CHANGE.search(s.text)):
             continue
         # a request for a delay is not itself the change unless the sentence also grants/decides it
         f = Frame(si, s.start, s.end, s.text, trig.text, trig.rule)
+        if refused:
+            f.modality = Modality.REFUSED  # "Russia refused to extend it": a change a party declined
         prev = [_view(doc, doc.sentences[si - 1], doc.sentences[si - 1].end)] if si > 0 else []
         nxt = [_view(doc, x) for x in doc.sentences[si + 1 : si + 4]]
         for fs in [s] + nxt:
@@ -467,9 +474,11 @@ def build_deadline_frames(doc: Doc) -> None:
             f.new = _plus(f.old, f.duration_days)
         if f.date is None and f.old is not None and f.old == f.new:
             f.date = f.old  # moved within the day: decided that day
-        if f.old is None and f.new is None and not (f.duration_days and f.date and not _HYPOTHETICAL.search(f.sentence)):
+        if f.old is None and f.new is None and f.modality != Modality.REFUSED \
+                and not (f.duration_days and f.date and not _HYPOTHETICAL.search(f.sentence)):
             # a mention of a change without its dates is kept only when the change is
-            # stated as made, on a day, by a length ("extended on Thursday by two months")
+            # stated as made, on a day, by a length ("extended on Thursday by two months"),
+            # or as refused ("Russia refused to extend it")
             continue
         subject = None
         if f.subject_type is not None:
@@ -481,7 +490,7 @@ def build_deadline_frames(doc: Doc) -> None:
         doc.events.append(
             Event(
                 type=EventType.DEADLINE_CHANGE,
-                modality=Modality.OCCURRED,
+                modality=f.modality,
                 date=f.date,
                 places=list(f.places),
                 subject=subject,
@@ -507,6 +516,8 @@ def _is_location(doc: Doc, p) -> bool:
 
 
 def _same_change(a: Frame, b: Frame) -> bool:
+    if a.modality != b.modality:
+        return False  # a refused extension and an extension granted are two decisions
     if a.places and b.places and not set(a.places) & set(b.places):
         return False
     if a.new and b.new and a.new != b.new:
@@ -535,7 +546,7 @@ def _absorb(into: Frame, other: Frame) -> None:
 
 def _reschedule(doc: Doc, f: Frame) -> None:
     """Mark the missed instance postponed and add the rescheduled one."""
-    if f.subject_type in (None, EventType.CEASEFIRE) or f.old is None:
+    if f.subject_type in (None, EventType.CEASEFIRE) or f.old is None or f.modality == Modality.REFUSED:
         return  # (a truce's term moves; it has no postponed instance)
     matches = [e for e in doc.events if e.type == f.subject_type and (not f.places or set(e.places) & set(f.places))]
     old_found = False

@@ -62,7 +62,7 @@ PLANNED = caseless(
 )
 PERFECT = caseless(r"\b(?:has|have|had)\s+(?:\w+\s+){0,2}?(?:been\s+)?\w+(?:ed|en|wn|ne|ft|ck|ght|t)\b", re.IGNORECASE)
 PAST_VERB = caseless(
-    r"\b(?:\w+ed|withdrew|took|gave|came|went|left|fled|drove|rode|began|began|brought|sent|held|made|put|set|struck|fell|froze|met|won|lost|kept|told|said|saw|broke|built|ran|crossed|entered|returned|moved|rolled|flew|flown|quit|landed|laid)\b",
+    r"\b(?:\w+ed|withdrew|took|gave|came|went|left|fled|drove|rode|began|began|brought|sent|held|made|put|set|struck|fell|froze|met|won|lost|kept|told|said|saw|broke|built|ran|crossed|entered|returned|moved|rolled|flew|flown|quit|landed|laid|hit|struck|bombed|pounded)\b",
     re.IGNORECASE,
 )
 # verbs of a lasting presence in the simple present describe the current state, not a plan
