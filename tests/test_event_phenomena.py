@@ -454,3 +454,28 @@ def test_a_new_date_of_is_the_new_date_of_a_change() -> None:
 )
 def test_phrasings_from_the_grain_deal(text: str, day: dt.date, expected: list) -> None:
     assert _events(text, day) == expected
+
+
+@pytest.mark.parametrize(
+    "text, day, expected",
+    [
+        # the nominal "handover" after a weapons handover is that disarmament
+        ("The FARC have finished giving up their weapons. The handover had first been due by May 30.", dt.date(2017, 6, 28),
+         [("disarmament", "occurred", None), ("disarmament", "planned", "2017-05-30")]),
+        # "must still" is an obligation, not a process under way
+        ("UN teams must still locate and empty hundreds of arms caches.", dt.date(2017, 6, 28), [("disarmament", "planned", None)]),
+        ("A second UN mission is expected to take over in September.", dt.date(2017, 6, 28), [("deployment", "planned", None)]),
+        ("Biden said on Wednesday that all US troops would leave Afghanistan by September 11, abandoning the May 1 deadline.",
+         dt.date(2021, 4, 15),
+         [("deadline_change", "occurred", "2021-04-14"), ("withdrawal", "planned", "2021-09-11"), ("withdrawal", "postponed", "2021-05-01")]),
+        ("He warned that US forces would hit back hard if they were attacked.", dt.date(2021, 4, 15), []),
+        ("Kabul freed about 5,000 Taliban prisoners last year, while the insurgents released roughly 1,000 members of the security forces.",
+         dt.date(2021, 4, 15), [("exchange", "occurred", None), ("exchange", "occurred", None)]),
+        ("The Taliban said Kabul had refused to free 15 senior commanders.", dt.date(2020, 4, 9), [("exchange", "refused", None)]),
+        ("Khalilzad and Baradar put their signatures to the deal on Feb. 29 in Doha. The deal commits the US to pull its troops "
+         "out within 14 months of the signing.", dt.date(2020, 4, 9), [("sign", "occurred", "2020-02-29"), ("withdrawal", "planned", "2021-04-29")]),
+        ("Already, US troop numbers are falling toward 8,600.", dt.date(2020, 4, 9), [("withdrawal", "ongoing", None)]),
+    ],
+)
+def test_phrasings_from_the_farc_and_doha_deals(text: str, day: dt.date, expected: list) -> None:
+    assert sorted(_events(text, day), key=str) == sorted(expected, key=str)

@@ -62,7 +62,7 @@ REASON = [
     caseless(r"\bfor (?P<r>(?:logistic(?:al)?|technical|security|humanitarian|weather) (?:reasons|problems|issues))", I),
 ]
 OLD_CUE = caseless(
-    r"\b(?:(?:its|the|their) expiry(?: date)?(?: on)?|expir(?:es|ed|ing) on|(?:period|deadline|term) (?:ended|ran out|lapsed) on|supposed to (?:occur|happen|take place|be)|(?:was|were|had been) due(?: to [\w ]{1,25})?|(?:originally|initially|first)(?: been)? (?:set|scheduled|planned|due|fixed)(?: for)?|original(?: deadline| date)?|was set to (?:expire|end|lapse)|set to expire|due to (?:lapse|expire|end)|instead of|rather than|from)\s*(?:on\s+|for\s+|at\s+)?$",
+    r"\b(?:(?:its|the|their) expiry(?: date)?(?: on)?|expir(?:es|ed|ing) on|(?:abandon(?:ing|ed)|dropp(?:ing|ed)|scrapp(?:ing|ed)|ditch(?:ing|ed)|miss(?:ing|ed)) the|(?:period|deadline|term) (?:ended|ran out|lapsed) on|supposed to (?:occur|happen|take place|be)|(?:was|were|had been) due(?: to [\w ]{1,25})?|(?:originally|initially|first)(?: been)? (?:set|scheduled|planned|due|fixed)(?: for)?|original(?: deadline| date)?|was set to (?:expire|end|lapse)|set to expire|due to (?:lapse|expire|end)|instead of|rather than|from)\s*(?:on\s+|for\s+|at\s+)?$",
     I,
 )
 NEW_SIGNALS = ("until", "to", "till", "back to", "by", "through", "on")
@@ -411,6 +411,13 @@ def build_deadline_frames(doc: Doc) -> None:
                 if who and who[-1].party not in f.requested_by:
                     f.granted_by.append(who[-1].party)
         _frame_dates(doc, f, [s] + prev, trig.start)
+        if f.new is None and trig.rule == "deadline.abandon":
+            # "troops would leave by September 11, abandoning the May 1 deadline": the new date came first
+            before = [t for t in doc.within("timexes", s.start, trig.start) if t.date is not None and t.precision in ("day", "time")
+                      and (t.signal or "").lower() in _DEADLINE_SIGNALS and t.start not in f.used]
+            if before:
+                f.new = before[-1].date
+                f.used.add(before[-1].start)
         if _CHANGE_VERB.match(trig.text) and not _PASSIVE_AUX.search(doc.text[max(0, trig.start - 12) : trig.start]):
             subj = _parties_in(doc, s.start, trig.start)
             if subj and subj[-1].party not in f.granted_by and trig.start - subj[-1].end < 60:

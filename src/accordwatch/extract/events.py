@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from ..dates import add_duration
 from ..model import Event, EventType, Modality
 from . import arguments as A
 from .caseless import caseless, last_token
@@ -214,7 +215,7 @@ class _Derived:
 
 
 _ANCHOR_WORDS = {
-    "signing": r"\bsign(?:ed|ing)\b",
+    "signing": r"\bsign(?:ed|ing)\b|\bsignatures?\b",
     "agreement": r"\b(?:sign(?:ed|ing)|agreement|deal|accord)\b",
     "ceasefire": r"\b(?:took effect|came into force|ceasefire|truce)\b",
     "effect": r"\b(?:took effect|came into force|entered into force|effective)\b",
@@ -238,6 +239,7 @@ def _anchor_date(doc: Doc, ref: str) -> dt.date | None:
 
 
 _TO_GAP = re.compile(r"\s+to\s+")
+_CALENDAR_DURATION = re.compile(r"P\d+[MY]")
 _GIVEN_BEFORE = re.compile(r"\b(?:gave|give|given|gives|has|have|had|granted)\b[^.;]{0,30}$", re.IGNORECASE)
 _WITHIN_BEFORE = re.compile(r"\bwithin\s+(?:the\s+next\s+)?$", re.IGNORECASE)
 
@@ -247,7 +249,7 @@ def _duration_date(doc: Doc, sent, lo: int, hi: int, trig: Trigger, done: bool =
     ``done``: the event is reported as done, so a bare "within 135 days" is how long
     it took, not a deadline counted from the report's date."""
     for t in doc.within("timexes", sent.start + lo, sent.start + hi):
-        if t.type != "DURATION" or t.duration_days is None:
+        if t.type != "DURATION" or (t.duration_days is None and not _CALENDAR_DURATION.fullmatch(t.value or "")):
             continue
         between = doc.text[t.end : trig.start] if t.end <= trig.start else doc.text[trig.end : t.start]
         if len(between) > 60:
@@ -265,9 +267,25 @@ def _duration_date(doc: Doc, sent, lo: int, hi: int, trig: Trigger, done: bool =
             base = doc.anchor
         if base is not None:
             try:
+                if t.duration_days is None:  # "within 14 months of the signing": calendar months
+                    d = add_duration(base, t.value)
+                    return _Derived(d, "day", t.start, t.end) if d is not None else None
                 return _Derived(base + dt.timedelta(days=t.duration_days), "day", t.start, t.end)
-            except OverflowError:
+            except (OverflowError, ValueError):
                 return None
+    return None
+
+
+_BARE_HANDOVER = re.compile(r"(?i)(?:the\s+)?hand-?over")
+
+
+def _last_handover_like(doc: Doc, trig: Trigger, sentences: int = 6) -> EventType | None:
+    """The type of the latest handover or disarmament event of the few sentences before ``trig``."""
+    for e in reversed(doc.events):
+        if e.type in (EventType.HANDOVER, EventType.DISARMAMENT):
+            if doc.sentence_index(e.start) < trig.sentence - sentences:
+                return None
+            return e.type
     return None
 
 
@@ -381,6 +399,9 @@ def build_events(doc: Doc) -> None:
     for trig in doc.triggers[:MAX_TRIGGERS]:
         if trig.type == EventType.DEADLINE_CHANGE:
             continue  # the deadlines step builds these from frames
+        if trig.type == EventType.HANDOVER and _BARE_HANDOVER.fullmatch(trig.text) and _last_handover_like(doc, trig) == EventType.DISARMAMENT:
+            # "... finished giving up their weapons. The handover had first been due by May 30": the weapons handover
+            trig = replace(trig, type=EventType.DISARMAMENT)
         sent = _window(doc, doc.sentences[trig.sentence], trig)
         ts, te = trig.start - sent.start, trig.end - sent.start
         sc = cues.get((sent.start, sent.end))

@@ -85,6 +85,8 @@ def _can_merge(a: Event, b: Event, anchor=None) -> bool:
             return False
         return True  # same action on the same day: modalities merge by rank
     if a.date is None and b.date is None:
+        if a.type == EventType.EXCHANGE and _agents(a) and _agents(b) and not _agents(a) & _agents(b):
+            return False  # "Kabul freed 5,000 Taliban prisoners, while the insurgents released 1,000": two releases
         return a.modality == b.modality or {a.modality, b.modality} <= {Modality.ONGOING, Modality.OCCURRED}
     # one dated, one not
     undated = a if a.date is None else b

@@ -53,7 +53,7 @@ PAST_PLAN = caseless(
 POSTPONED = caseless(r"\b(?:postponed|put off|put back|delayed|pushed back|push(?:ed)? (?:\w+ ){0,3}back|deferred)\b", re.IGNORECASE)
 CONTRAST_MISS = caseless(r"\bbut\b.{0,80}\b(?:postpon|delay|push|put off|not|never|moved)", re.IGNORECASE)
 ONGOING = caseless(
-    r"\b(?:began|begun|begin(?:s|ning)?|started|starts|start(?:ing)? to|under way|underway|continu(?:e|es|ed|ing)|(?<!the )remains(?! of)|remain(?:s|ed)?(?: (?:deployed|stationed|posted|in place|on duty|in|on|at|along|across|inside|throughout)\b|\s*$)|still(?!\s+(?:to|due|scheduled|expected|set)\b)|following the implementation|in the process of|gradually|(?:have|has|had) (?:\w+ )?been \w+ing)\b",
+    r"\b(?:began|begun|begin(?:s|ning)?|started|starts|start(?:ing)? to|under way|underway|continu(?:e|es|ed|ing)|(?<!the )remains(?! of)|remain(?:s|ed)?(?: (?:deployed|stationed|posted|in place|on duty|in|on|at|along|across|inside|throughout)\b|\s*$)|(?<!must )(?<!should )(?<!will )(?<!would )still(?!\s+(?:to|due|scheduled|expected|set)\b)|following the implementation|in the process of|gradually|(?:have|has|had) (?:\w+ )?been \w+ing)\b",
     re.IGNORECASE,
 )
 PLANNED = caseless(
