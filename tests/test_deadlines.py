@@ -133,3 +133,16 @@ def test_a_refused_extension_is_a_refused_change_not_no_event():
     text = ("The grain deal lapsed on Monday after Russia refused to extend it. "
             "In May, Moscow had agreed to a further extension to July 17.")
     assert sorted(c.modality.value for c in changes(text, D(2023, 7, 18))) == ["occurred", "refused"]
+
+
+def test_a_hoped_for_or_conditional_extension_is_no_change():
+    text = "The truce expires on June 2 unless the parties agree to renew it, and the envoy hopes it can be extended."
+    assert changes(text, D(2022, 5, 17)) == []
+
+
+def test_two_renewals_decided_weeks_apart_are_two_changes():
+    text = ("Yemen's warring parties have agreed to extend their truce by another two months, to October 2, "
+            "the UN envoy announced on Tuesday. The truce began on April 2 and was renewed on June 2 for two months.")
+    found = sorted((c.date, c.new_date) for c in changes(text, D(2022, 8, 3)))
+    assert found[-1] == (D(2022, 8, 2), D(2022, 10, 2))
+    assert [d for d, _n in found] == [D(2022, 6, 2), D(2022, 8, 2)]

@@ -479,3 +479,34 @@ def test_phrasings_from_the_grain_deal(text: str, day: dt.date, expected: list) 
 )
 def test_phrasings_from_the_farc_and_doha_deals(text: str, day: dt.date, expected: list) -> None:
     assert sorted(_events(text, day), key=str) == sorted(expected, key=str)
+
+
+@pytest.mark.parametrize(
+    "text, day, expected",
+    [
+        # a party's name is no liberation of anything
+        ("Forces loyal to the Tigray People's Liberation Front began handing over heavy weapons on Wednesday.", dt.date(2023, 1, 12),
+         [("disarmament", "ongoing", "2023-01-11")]),
+        ("The handover was overseen by the African Union team that monitors the truce.", dt.date(2023, 1, 12),
+         [("deployment", "ongoing", None)]),
+        ("Tigrayan leaders said the rest of their arsenal will be given up later.", dt.date(2023, 1, 12), [("disarmament", "planned", None)]),
+        ("Under it, the federal army is to take charge of airports and main roads.", dt.date(2023, 1, 12), [("deployment", "planned", None)]),
+        ("A Yemenia Airways plane took off from Sanaa for Amman on Monday.", dt.date(2022, 5, 17), [("reopening", "occurred", "2022-05-16")]),
+        ("The warring parties agreed to the two-month truce on April 1, and it took effect at 7 p.m. the next day.", dt.date(2022, 5, 17),
+         [("sign", "occurred", "2022-04-01"), ("ceasefire", "occurred", "2022-04-02")]),
+        ("Flights to Cairo have yet to begin.", dt.date(2022, 5, 17), [("reopening", "planned", None)]),
+        ("Fuel tankers have been unloading at Hodeidah since the truce started.", dt.date(2022, 5, 17), [("reopening", "ongoing", None)]),
+        ("The Houthis and the government have each accused the other of breaches near Marib.", dt.date(2022, 5, 17),
+         [("violation", "occurred", None)]),
+        ("The truce began on April 2.", dt.date(2022, 8, 3), [("ceasefire", "occurred", "2022-04-02")]),
+        ("Commercial flights between Sanaa and Amman have run since May 16.", dt.date(2022, 8, 3), [("reopening", "ongoing", "2022-05-16")]),
+        ("The first flight to Cairo in six years landed on June 1.", dt.date(2022, 8, 3), [("reopening", "occurred", "2022-06-01")]),
+    ],
+)
+def test_phrasings_from_the_pretoria_and_yemen_truces(text: str, day: dt.date, expected: list) -> None:
+    assert sorted(_events(text, day), key=str) == sorted(expected, key=str)
+
+
+def test_a_signing_in_a_city_is_placed_there_even_after_the_agreement() -> None:
+    [e] = extract_events("The federal government and the TPLF signed the agreement in Pretoria on November 2.", dt.date(2023, 1, 12))
+    assert (e.type.value, e.date, e.places) == ("sign", dt.date(2022, 11, 2), ["Pretoria"])

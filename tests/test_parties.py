@@ -240,3 +240,8 @@ def test_parties_and_officials_of_the_pretoria_yemen_and_lebanon_deals(text, par
 
 def test_a_surname_that_is_also_a_word_needs_its_capital() -> None:
     assert parties("The gallant crews kept the port open.") == []
+
+
+def test_a_national_security_council_is_not_the_un_security_council():
+    assert parties("Javid Faisal, spokesman for the National Security Council, said the lists were checked.") == []
+    assert parties("The Security Council met on Friday.") == ["UN Security Council"]

@@ -48,6 +48,7 @@ DISTRICT_KINDS = frozenset({"district", "region", "province", "rayon", "corridor
 
 
 _YEAR_FIRST = re.compile(r"(?:19|20)\d\d\b.*")
+_SIGNED_THE = re.compile(r"\b(?:signed|sealed|concluded|inked)\s+(?:the|a|an|their|its)\s+(?:[\w-]+\s+)?(?:agreement|deal|accord|statement|declaration|memorandum)\s+in\s+$", re.IGNORECASE)
 _IN_BEFORE = re.compile(r"\bin\s+$", re.IGNORECASE)
 _TOWARD = re.compile(r"\b(?:to|into|toward|towards|in)\b")
 
@@ -121,8 +122,9 @@ def places_in(places: list, lo: int, hi: int, text: str, etype: EventType) -> li
         ends_in = last is None or last.endswith("in")
         if ends_in and SPEAKER_SEAT.search(before):
             continue  # "the defence ministry in Baku said": where the speaker sits
-        if (last is None or last.endswith(_TOPIC_LAST)) and TOPIC_OF.search(before):
-            continue  # "the agreement on Nagorno-Karabakh": what a deal is about, not where
+        if (last is None or last.endswith(_TOPIC_LAST)) and TOPIC_OF.search(before) \
+                and not (etype == EventType.SIGN and _SIGNED_THE.search(before)):
+            continue  # "the agreement on Nagorno-Karabakh": what a deal is about, not where ("signed the agreement in Pretoria" is where)
         if etype != EventType.SIGN and ends_in and SIGNED_IN.search(text[max(lo, p.start - 30) : p.start]):
             continue  # "the agreement signed in Doha ... said prisoners would be freed": where it was signed
         if etype == EventType.EVACUATION and DESTINATION.search(text[max(lo, p.start - 20) : p.start]):

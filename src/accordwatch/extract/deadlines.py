@@ -296,13 +296,19 @@ _DUE_BEFORE = re.compile(r"(?<!was )(?<!were )(?<!been )\bdue(?: on| by)?\s+$", 
 _PAST_DUE = re.compile(r"\b(?:was|were|had been)\s+due", I)
 _OLD_NEAR = re.compile(r"\b(?:supposed|originally|original|set to expire|first planned|(?:was|were|had been) due)\b[^.;]{0,40}$", I)
 _NOT_ANNOUNCED = re.compile(r"\b(?:would|will|not|to|until|by)\b", I)
-_CHANGED_BEFORE = re.compile(r"\b(?:put off|postponed|extended)\b", I)
+# (case-sensitive "may": the month "In May" is no modal)
+_HYPO_FRAME = re.compile(r"\b(?:[Ii]f|[Uu]nless|[Cc]ould|[Mm]ight|may|[Hh]opes?|[Hh]oped|[Hh]oping|[Ww]hether)\b")
+_AND_BETWEEN = re.compile(r"\b(?:and|but)\b", I)  # "began on April 2 and was renewed": the day is the first verb's
+_CHANGED_BEFORE = re.compile(r"\b(?:put off|postponed|extended|renewed|prolonged|put back|pushed back)\b", I)
 
 
 _NEW_DATE_OF = caseless(r"\bnew (?:date|deadline|target date|end date)\s+(?:of|is|was|will be)\s+(?:the\s+)?$", I)
 
 
 def _frame_dates(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
+    # a day stated right after the trigger ("renewed on June 2") is the decision's, not an announcement in the sentence before
+    own_day = any(t.date is not None and trigger_abs < t.start <= trigger_abs + 40 and (t.signal or "").lower() == "on"
+                  for t in doc.within("timexes", sentences[0].start, sentences[0].end))
     for s in sentences:
         for t in doc.within("timexes", s.start, s.end):
             if t.type == "DURATION":
@@ -332,7 +338,7 @@ def _frame_dates(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
                 f.new = t.date
                 f.used.add(t.start)
                 continue
-            am = ANNOUNCE.search(doc.text[max(s.start, t.start - 60) : t.start])
+            am = ANNOUNCE.search(doc.text[max(s.start, t.start - 60) : t.start]) if s.start <= trigger_abs <= s.end or not own_day else None
             if am and f.date is None and t.start not in f.used and sig not in _DEADLINE_SIGNALS and not _NOT_ANNOUNCED.search(doc.text[max(s.start, t.start - 60) + am.end() : t.start]):
                 f.date = t.date
 
@@ -393,6 +399,8 @@ def build_deadline_frames(doc: Doc) -> None:
         s = _view(doc, doc.sentences[si], trig.start)
         local = doc.text[max(s.start, trig.start - 60) : min(s.end, trig.end + 40)]
         refused = REFUSED_CHANGE.search(local) is not None
+        if _HYPO_FRAME.search(doc.text, max(s.start, trig.start - 50), trig.start) and not refused:
+            continue  # "unless the parties agree to renew it", "he hopes it can be extended"
         if not refused and (NEGATED_CHANGE.search(local) or NEGATED_CHANGE.search(s.text)):
             continue
         # a request for a delay is not itself the change unless the sentence also grants/decides it
@@ -448,7 +456,7 @@ def build_deadline_frames(doc: Doc) -> None:
                 if t.date and t.precision in ("day", "time") and t.start not in f.used:
                     before = doc.text[max(s.start, t.start - 70) : t.start]
                     if ANNOUNCE.search(before) or _CHANGED_BEFORE.search(before) or trig.end <= t.start < trig.end + 60 and (t.signal or "") == "on" \
-                            or 0 <= trig.start - t.end <= 25:
+                            or 0 <= trig.start - t.end <= 25 and not _AND_BETWEEN.search(doc.text, t.end, trig.start):
                         f.date = t.date
                         break
         frames.append(f)
@@ -525,6 +533,8 @@ def _is_location(doc: Doc, p) -> bool:
 def _same_change(a: Frame, b: Frame) -> bool:
     if a.modality != b.modality:
         return False  # a refused extension and an extension granted are two decisions
+    if a.date and b.date and abs((a.date - b.date).days) > 7:
+        return False  # decided weeks apart: two changes ("renewed on June 2", "extended on Tuesday, August 2")
     if a.places and b.places and not set(a.places) & set(b.places):
         return False
     if a.new and b.new and a.new != b.new:

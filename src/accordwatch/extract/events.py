@@ -308,7 +308,8 @@ _COMPASS_REGION = ("northern ", "southern ", "eastern ", "western ", "north ", "
 def _with_region_country(names: list[str], places: list) -> list[str]:
     """A compass region ("southern Lebanon") is listed with its country, as the annotation conventions do."""
     for p in places:
-        if p.kind == "region" and p.country and p.name.lower().startswith(_COMPASS_REGION) and p.country not in names:
+        if p.kind == "region" and p.country and p.country not in names \
+                and any(p.name.lower() == c + p.country.lower() for c in _COMPASS_REGION):
             names = names + [p.country]
     return names
 

@@ -79,6 +79,8 @@ def _can_merge(a: Event, b: Event, anchor=None) -> bool:
     if a.type == EventType.DEADLINE_CHANGE:
         if (a.modality == Modality.REFUSED) != (b.modality == Modality.REFUSED):
             return False  # a refused change and a change made are two decisions
+        if a.date and b.date and abs((a.date - b.date).days) > 7:
+            return False  # decided weeks apart: two changes
         return (a.new_date == b.new_date or None in (a.new_date, b.new_date)) and (a.old_date == b.old_date or None in (a.old_date, b.old_date))
     if a.date and b.date:
         if a.date != b.date:

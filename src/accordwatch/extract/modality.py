@@ -57,7 +57,7 @@ ONGOING = caseless(
     re.IGNORECASE,
 )
 PLANNED = caseless(
-    r"\b(?:will|would|shall|must|should|(?:is|are|be|was) to|has to|have to|due(?: to| on| by)?|expected to|scheduled|set to|plans? to|planned|agree[ds]? to|intend(?:s|ed)? to|meant to|required to|obliged to|obligated|commit(?:s|ted)? to|pledged? to|promised? to|requires? (?:\w+ ){0,4}?to|calls? (?:\w+ ){0,3}?to|offer(?:s|ed)? to|propos(?:e|es|ed|al) to|ready to|is provided for|are provided for|provides for|provided for|have until|has until|had until|until|can|may|could|aims? to|envisage[sd]?|calls for|timetable|schedule)\b",
+    r"\b(?:will|would|shall|must|should|(?:is|are|be|was) to|has to|have to|due(?: to| on| by)?|expected to|scheduled|set to|plans? to|planned|agree[ds]? to(?! (?:the|a|an)\b)|intend(?:s|ed)? to|meant to|required to|obliged to|obligated|commit(?:s|ted)? to|pledged? to|promised? to|requires? (?:\w+ ){0,4}?to|calls? (?:\w+ ){0,3}?to|offer(?:s|ed)? to|propos(?:e|es|ed|al) to|ready to|is provided for|are provided for|provides for|provided for|have until|has until|had until|until|can|may|could|aims? to|envisage[sd]?|calls for|timetable|schedule)\b",
     re.IGNORECASE,
 )
 PERFECT = caseless(r"\b(?:has|have|had)\s+(?:\w+\s+){0,2}?(?:been\s+)?\w+(?:ed|en|wn|ne|ft|ck|ght|t)\b", re.IGNORECASE)
@@ -366,7 +366,7 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult(fixed, "rule")
     if DEADLINE_FOR.search(left_only):
         return ModalityResult("planned", "deadline-for")  # "a ten-day extension for handing back Kelbajar": not done
-    if in_left(YET_TO):
+    if in_left(YET_TO) or " yet to " in trig.lower():
         return ModalityResult("planned", "yet-to")
     if in_left(FORCED_TO):
         return ModalityResult("occurred", "forced-to")

@@ -188,6 +188,9 @@ class PartyLexicon:
             if ent.mode == "exact" and text[p:end] != ent.surface:
                 continue
             start, kind, party, person = p, ent.kind, ent.party, ent.person
+            if kind == "not_party":
+                done = end  # "National Security Council": a name that contains a party's alias but is none
+                continue
             if kind == "demonym":
                 na = self._noun_after(folded, end)
                 if na is not None:
