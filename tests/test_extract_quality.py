@@ -30,3 +30,14 @@ def test_devset_strict_f1_floor(scores):
 def test_deadline_fields_floor(scores):
     assert scores.deadline_gold == 11
     assert scores.deadline_accuracy >= 0.95
+
+
+HELDOUT = Path(__file__).parent / "data" / "heldout"
+
+
+def test_second_development_set_floor():
+    # tests/data/heldout was scored untouched at strict F1 0.193, then used to improve the rules;
+    # this floor guards what was gained (the figures are in benchmarks/RESULTS.md)
+    ev = evaluate(load_gold(HELDOUT / "gold.jsonl"), HELDOUT / "reports")
+    assert ev.strict.gold == 115
+    assert ev.strict.f1 >= 0.55, ev.to_dict()["by_report"]
