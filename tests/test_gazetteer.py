@@ -221,3 +221,35 @@ def test_capital_words_shared_with_the_party_lexicon(gaz):
     assert [p.name for p in gaz.find(text)].count("Shusha") == 0  # glued to an apostrophe-like mark
     lex = PartyLexicon.default()
     assert lex.find(text) == lex.find(text, words)
+
+
+def test_type_word_scans_read_at_the_shared_pass_places_find_the_same(gaz):
+    """The pipeline gives ``find`` the places where ``TYPE_WORD_PATTERN`` may begin (from its
+    one anchored pass over an ASCII report); the type-word and "<type> of" scans that read
+    only there must find what the ``str.find`` scans over the whole text find."""
+    import random
+
+    from accordwatch.dates import fold_case
+    from accordwatch.extract.anchors import AnchoredPatterns, key_text
+    from accordwatch.geo.gazetteer import TYPE_WORD_PATTERN, CapitalWords, _fold_text, _of_hits, _type_hits
+
+    ap = AnchoredPatterns([TYPE_WORD_PATTERN])
+    words = ["district", "districts", "Districts", "DISTRICT", "village", "villages", "village of", "town of", "town  of",
+             "city", "cityscape", "port", "ports", "report", "support", "rivers", "river", "region", "regions", "raion",
+             "rayon", "corridor", "crossings", "checkpoint", "governorate", "settlement of", "hamlet of", "province of",
+             "Aghdam", "Lachin", "Foo", "the", "of", "'s", "x2", "_town", "'village", "d'city", "town-", "9port"]
+    blanks = [" ", "  ", "\n", "", "-", ",", "'", "’"]
+    rng = random.Random(5)
+    hits = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(words) + rng.choice(blanks) for _ in range(rng.randint(1, 14)))
+        if not text.isascii():
+            continue
+        folded = _fold_text(text)
+        assert folded == fold_case(text)
+        starts = ap.places(key_text(folded))[0]
+        assert _type_hits(folded, starts) == _type_hits(folded), text
+        assert [m.span() for m in _of_hits(folded, starts)] == [m.span() for m in _of_hits(folded)], text
+        assert gaz.find(text, CapitalWords(text), starts) == gaz.find(text), text
+        hits += len(_type_hits(folded))
+    assert hits > 1000

@@ -47,24 +47,27 @@ def step_dateline(doc: Doc) -> None:
 _SHARED_ANCHORS = None
 
 
-def _anchor_places(doc: Doc) -> tuple[str, list, list]:
+def _anchor_places(doc: Doc) -> tuple[str, list, list, list | None]:
     """The folded report and where each date pattern and each trigger rule may begin
-    in it: one ``AnchoredPatterns`` pass over the whole text serves both steps
-    (the trigger step tries its rules only inside its sentences)."""
+    in it, and where a place type word ("district", "village of") may: one
+    ``AnchoredPatterns`` pass over the whole text serves the three steps (the trigger
+    step tries its rules only inside its sentences)."""
     global _SHARED_ANCHORS
     found = doc._index.get("anchor_places")
     if found is not None and found[0] is doc.text:
         return found[1]
     from ..dates import _anchored, fold_case
+    from ..geo.gazetteer import TYPE_WORD_PATTERN
     from .anchors import AnchoredPatterns, key_text
     from .triggers import anchored_rules
 
     if _SHARED_ANCHORS is None:
-        _SHARED_ANCHORS = (len(_anchored().patterns), AnchoredPatterns(_anchored().patterns + anchored_rules().patterns))
-    n_dates, shared = _SHARED_ANCHORS
+        dates, rules = _anchored().patterns, anchored_rules().patterns
+        _SHARED_ANCHORS = (len(dates), len(dates) + len(rules), AnchoredPatterns(dates + rules + [TYPE_WORD_PATTERN]))
+    n_dates, n_rules, shared = _SHARED_ANCHORS
     folded = fold_case(doc.text)
     where = shared.places(key_text(folded))
-    result = (folded, where[:n_dates], where[n_dates:])
+    result = (folded, where[:n_dates], where[n_dates:n_rules], where[n_rules])
     doc._index["anchor_places"] = (doc.text, result)
     return result
 
@@ -74,7 +77,7 @@ def step_dates(doc: Doc) -> None:
 
     out = []
     spans = [(s.start, s.end) for s in doc.sentences]
-    folded, where, _ = _anchor_places(doc)
+    folded, where, _, _ = _anchor_places(doc)
     for s, found in zip(doc.sentences, tag_spans(doc.text, doc.anchor, spans, None, folded, where)):
         for t in found:
             t = t.moved(s.start)
@@ -121,7 +124,10 @@ def step_places(doc: Doc) -> None:
     from ..geo.gazetteer import PlaceMatch
 
     gaz = Gazetteer.default()
-    doc.places = [p for p in gaz.find(doc.text, _capital_words(doc)) if p.end > doc.dateline_end]
+    # where type words may begin, from the shared pass (its folded text is the gazetteer's
+    # only when the text is ASCII: the gazetteer also folds accented letters)
+    type_starts = _anchor_places(doc)[3] if doc.text.isascii() else None
+    doc.places = [p for p in gaz.find(doc.text, _capital_words(doc), type_starts) if p.end > doc.dateline_end]
     country = None
     extra = []
     has_compass_word = any(w in doc.text for w in _COMPASS_WORDS)  # else the scan finds nothing
@@ -171,7 +177,7 @@ def step_parties(doc: Doc) -> None:
 def step_triggers(doc: Doc) -> None:
     from .events import find_triggers_step
 
-    folded, _, where = _anchor_places(doc)
+    folded, _, where, _ = _anchor_places(doc)
     find_triggers_step(doc, folded, where)
 
 
