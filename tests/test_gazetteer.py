@@ -253,3 +253,39 @@ def test_type_word_scans_read_at_the_shared_pass_places_find_the_same(gaz):
         assert gaz.find(text, CapitalWords(text), starts) == gaz.find(text), text
         hits += len(_type_hits(folded))
     assert hits > 1000
+
+
+def test_lower_word_scans_read_at_the_shared_pass_places_find_the_same(gaz):
+    """The pipeline gives the gazetteer and the party lexicon the places where a lower-case
+    first word ("southern ", "pro-") or a compass word may begin, from its one anchored pass
+    over an ASCII report; reading only there must find what the ``str.find`` scans find."""
+    import random
+
+    from accordwatch.extract.anchors import AnchoredPatterns, key_text
+    from accordwatch.extract.parties import PartyLexicon
+    from accordwatch.extract.pipeline import _COMPASS, _COMPASS_WORDS, _lower_word_pattern
+    from accordwatch.geo.gazetteer import CapitalWords, _fold_text, lower_word_hits
+
+    ap = AnchoredPatterns([_lower_word_pattern()])
+    lex = PartyLexicon.default()
+    words = ["southern", "Southern", "south", "east", "eastern", "easterly", "north", "west", "pro", "Pro", "pro-Russian",
+             "the south", "in the east", "The north", "from the west", "of the southern part",
+             "separatist", "separatists", "Separatists", "Lebanon", "Donetsk", "the", "of", "x1", "_south", "'south", "d'east",
+             "anti-pro", "9east", "Armenia", "forces"]
+    blanks = [" ", "  ", "\n", "", "-", ",", "'"]
+    rng = random.Random(8)
+    hits = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(words) + rng.choice(blanks) for _ in range(rng.randint(1, 14)))
+        folded = _fold_text(text)
+        starts = ap.places(key_text(folded))[0]
+        for table in (gaz._lower_first(), lex.lower_first):
+            assert sorted(lower_word_hits(folded, table, starts)) == sorted(lower_word_hits(folded, table)), text
+            hits += len(lower_word_hits(folded, table))
+        words_ = CapitalWords(text)
+        assert gaz.find(text, words_, None, starts) == gaz.find(text), text
+        assert lex.find(text, words_, starts) == lex.find(text), text
+        # the places step skips its compass scan when no compass word begins at one of them
+        if _COMPASS.search(text):
+            assert any(text.startswith(w, i) for i in starts for w in _COMPASS_WORDS), text
+    assert hits > 1000

@@ -253,6 +253,30 @@ def _type_hits(folded: str, starts: list[int] | None = None) -> list[tuple[int, 
     return hits
 
 
+def lower_word_hits(folded: str, words: tuple[str, ...], starts: list[int] | None = None) -> list[tuple[int, int, str]]:
+    """``(start, start + len(w) - 1, w[:-1])`` for every whole-word start in ``folded`` of a
+    word ``w`` of ``words`` (each ends with its separator: "southern ", "pro-"), in no
+    particular order. ``starts``, when given: ascending offsets that include every place
+    after a non-word character (or 0) where one of ``words`` begins; a whole-word start
+    is one of them, so only they are read instead of a ``str.find`` pass per word."""
+    hits = []
+    if starts is None:
+        for w in words:
+            i = folded.find(w)
+            while i >= 0:
+                if i == 0 or not _is_wordish(folded[i - 1]):
+                    hits.append((i, i + len(w) - 1, w[:-1]))
+                i = folded.find(w, i + 1)
+        return hits
+    for i in starts:
+        if i and _is_wordish(folded[i - 1]):
+            continue
+        for w in words:
+            if folded.startswith(w, i):
+                hits.append((i, i + len(w) - 1, w[:-1]))
+    return hits
+
+
 def _type_hits_at(folded: str, starts: list[int]) -> list[tuple[int, int, str]]:
     """``_type_hits(folded)``, reading only the places ``starts`` (see ``_type_hits``)."""
     hits = []
@@ -581,34 +605,34 @@ class Gazetteer:
                                      if e.mode == "any" and e.surface[:1].islower()}))
         return self._lf
 
-    def _candidates(self, text: str, folded: str, words: CapitalWords | None = None) -> list[tuple[int, int, str]]:
+    def _candidates(self, text: str, folded: str, words: CapitalWords | None = None,
+                    lower_starts: list[int] | None = None) -> list[tuple[int, int, str]]:
         """``(start, end, key)`` of words where a place may start: capitalised words, plus
-        the first words of lower-case aliases ("southern Lebanon")."""
+        the first words of lower-case aliases ("southern Lebanon"). ``lower_starts``, when
+        given: ascending offsets that include every place after a non-word character (or
+        0) where one of those first words begins; only they are read (see
+        ``lower_word_hits``)."""
         if words is None:
             words = CapitalWords(text, folded)
         # a place name is not glued to any apostrophe-like mark either (2B, O'Brien: see CapitalWords)
         out = [w for w in words.items if not (w[0] and text[w[0] - 1] in _APOS_EXTRA)]
-        extra = []
-        for w in self._lower_first():
-            i = folded.find(w)
-            while i >= 0:
-                if i == 0 or not _is_wordish(folded[i - 1]):
-                    extra.append((i, i + len(w) - 1, w[:-1]))
-                i = folded.find(w, i + 1)
+        extra = lower_word_hits(folded, self._lower_first(), lower_starts)
         if extra:
             out = sorted(set(out) | set(extra))
         return out
 
-    def find(self, text: str, words: CapitalWords | None = None, type_starts: list[int] | None = None) -> list[PlaceMatch]:
+    def find(self, text: str, words: CapitalWords | None = None, type_starts: list[int] | None = None,
+             lower_starts: list[int] | None = None) -> list[PlaceMatch]:
         """Every place mention: longest match wins, non-overlapping, sorted by offset.
         ``words``: the text's ``CapitalWords``, when the caller has them already;
-        ``type_starts``: where type words may begin, if known (see ``_type_hits``)."""
+        ``type_starts``, ``lower_starts``: where type words and the first words of
+        lower-case aliases may begin, if known (see ``_type_hits``, ``_candidates``)."""
         folded = _fold_text(text) if words is None else words.folded
         index, first, prefixes = self._index, self._first, self._prefixes
         records = self.records
         out: list[PlaceMatch] = []
         done = 0  # everything before this offset is consumed
-        for p, kend, k in self._candidates(text, folded, words):
+        for p, kend, k in self._candidates(text, folded, words, lower_starts):
             if p < done:
                 continue
             if k not in first:
