@@ -363,3 +363,35 @@ def test_signal_trie_finds_what_the_plain_alternation_finds():
         for pos in (0, max(0, len(text) - 40)):
             a, b = plain.search(text, pos), _SIGNAL.search(text, pos)
             assert (a and (a.span(), a.group("s"))) == (b and (b.span(), b.group("s"))), text
+
+
+def test_signal_shortcut_agrees_with_the_pattern() -> None:
+    """``_signal`` answers a window that ends with a one-word signal without running
+    ``_SIGNAL``: it must give what the pattern's leftmost match gives, everywhere."""
+    import random
+
+    from accordwatch import dates as D
+
+    def by_pattern(text: str, start: int):
+        if start == 0 or not text[start - 1].isspace():
+            return None, None
+        m = D._SIGNAL.search(text, max(0, start - 40), start)
+        if not m or m.group("s").lower() == "and":
+            return None, None
+        s = m.group("s").lower()
+        return s, D._SIG_MOD.get(s)
+
+    words = ["on", "On", "ON", "upon", "by", "until", "till", "to", "into", "and", "in", "within", "at", "as of", "of", "the",
+             "early", "late", "small", "hours", "the early hours of", "late on", "no later than", "not later than", "than",
+             "no earlier than", "since", "from", "starting", "effective", "between", "through", "after", "before", "x",
+             "Friday", "said", "ſince", "0n", "on-", "(on", "on,"]
+    blanks = [" ", "  ", "\n", "\t", "", "\u00a0", "\x1c"]
+    rng = random.Random(7)
+    fast = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(words) + rng.choice(blanks) for _ in range(rng.randint(1, 12)))
+        for start in range(len(text) + 1):
+            assert D._signal(text, start) == by_pattern(text, start), (text, start)
+            last = D.last_token(text[max(0, start - 40) : start])
+            fast += start > 0 and text[start - 1].isspace() and last in D._ONE_WORD_SIGNALS
+    assert fast > 3000  # the shortcut is taken

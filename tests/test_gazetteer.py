@@ -241,3 +241,71 @@ def test_a_city_name_after_a_first_name_is_a_surname(gaz):
     assert names(gaz, "President Joseph Aoun, Prime Minister Nawaf Salam and Speaker Nabih Berri said.") == []
     assert names(gaz, "Aid arrived in Greater Aleppo and Mosul.") == ["Aleppo", "Mosul"]
     assert names(gaz, "Refugees reached Salam on Friday.") == ["Şaḩam"]
+
+
+def test_type_word_scans_read_at_the_shared_pass_places_find_the_same(gaz):
+    """The pipeline gives ``find`` the places where ``TYPE_WORD_PATTERN`` may begin (from its
+    one anchored pass over an ASCII report); the type-word and "<type> of" scans that read
+    only there must find what the ``str.find`` scans over the whole text find."""
+    import random
+
+    from accordwatch.dates import fold_case
+    from accordwatch.extract.anchors import AnchoredPatterns, key_text
+    from accordwatch.geo.gazetteer import TYPE_WORD_PATTERN, CapitalWords, _fold_text, _of_hits, _type_hits
+
+    ap = AnchoredPatterns([TYPE_WORD_PATTERN])
+    words = ["district", "districts", "Districts", "DISTRICT", "village", "villages", "village of", "town of", "town  of",
+             "city", "cityscape", "port", "ports", "report", "support", "rivers", "river", "region", "regions", "raion",
+             "rayon", "corridor", "crossings", "checkpoint", "governorate", "settlement of", "hamlet of", "province of",
+             "Aghdam", "Lachin", "Foo", "the", "of", "'s", "x2", "_town", "'village", "d'city", "town-", "9port"]
+    blanks = [" ", "  ", "\n", "", "-", ",", "'", "’"]
+    rng = random.Random(5)
+    hits = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(words) + rng.choice(blanks) for _ in range(rng.randint(1, 14)))
+        if not text.isascii():
+            continue
+        folded = _fold_text(text)
+        assert folded == fold_case(text)
+        starts = ap.places(key_text(folded))[0]
+        assert _type_hits(folded, starts) == _type_hits(folded), text
+        assert [m.span() for m in _of_hits(folded, starts)] == [m.span() for m in _of_hits(folded)], text
+        assert gaz.find(text, CapitalWords(text), starts) == gaz.find(text), text
+        hits += len(_type_hits(folded))
+    assert hits > 1000
+
+
+def test_lower_word_scans_read_at_the_shared_pass_places_find_the_same(gaz):
+    """The pipeline gives the gazetteer and the party lexicon the places where a lower-case
+    first word ("southern ", "pro-") or a compass word may begin, from its one anchored pass
+    over an ASCII report; reading only there must find what the ``str.find`` scans find."""
+    import random
+
+    from accordwatch.extract.anchors import AnchoredPatterns, key_text
+    from accordwatch.extract.parties import PartyLexicon
+    from accordwatch.extract.pipeline import _COMPASS, _COMPASS_WORDS, _lower_word_pattern
+    from accordwatch.geo.gazetteer import CapitalWords, _fold_text, lower_word_hits
+
+    ap = AnchoredPatterns([_lower_word_pattern()])
+    lex = PartyLexicon.default()
+    words = ["southern", "Southern", "south", "east", "eastern", "easterly", "north", "west", "pro", "Pro", "pro-Russian",
+             "the south", "in the east", "The north", "from the west", "of the southern part",
+             "separatist", "separatists", "Separatists", "Lebanon", "Donetsk", "the", "of", "x1", "_south", "'south", "d'east",
+             "anti-pro", "9east", "Armenia", "forces"]
+    blanks = [" ", "  ", "\n", "", "-", ",", "'"]
+    rng = random.Random(8)
+    hits = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(words) + rng.choice(blanks) for _ in range(rng.randint(1, 14)))
+        folded = _fold_text(text)
+        starts = ap.places(key_text(folded))[0]
+        for table in (gaz._lower_first(), lex.lower_first):
+            assert sorted(lower_word_hits(folded, table, starts)) == sorted(lower_word_hits(folded, table)), text
+            hits += len(lower_word_hits(folded, table))
+        words_ = CapitalWords(text)
+        assert gaz.find(text, words_, None, starts) == gaz.find(text), text
+        assert lex.find(text, words_, starts) == lex.find(text), text
+        # the places step skips its compass scan when no compass word begins at one of them
+        if _COMPASS.search(text):
+            assert any(text.startswith(w, i) for i in starts for w in _COMPASS_WORDS), text
+    assert hits > 1000

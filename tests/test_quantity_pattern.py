@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import re
 
-from accordwatch.extract.arguments import NUMBER_WORDS, QUANTITY
+from accordwatch.extract.arguments import NUMBER_WORDS, QUANTITY, may_hold_quantity, quantity
 
 PLAIN = re.compile(
     r"\b(?:(?:about|some|more than|over|up to|nearly|almost|around|at least|roughly|another|down to)\s+)?"
@@ -36,3 +36,20 @@ def test_quantity_finds_what_the_plain_pattern_finds():
         assert (a and (a.span(), a.group(0))) == (b and (b.span(), b.group(0))), text
         hits += a is not None
     assert hits > 2000  # the texts do hold quantities
+
+
+def test_noun_prefilter_never_rules_out_a_match():
+    """``quantity`` skips QUANTITY when ``may_hold_quantity`` says no: that must only
+    happen on texts where QUANTITY finds nothing."""
+    rng = random.Random(2)
+    ruled_out = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(WORDS) + rng.choice(BLANKS) for _ in range(rng.randint(1, 12)))
+        if not may_hold_quantity(text):
+            ruled_out += 1
+            assert QUANTITY.search(text) is None, text
+            assert quantity(text) is None
+    for text in ("1,960 servicemen", "90 Palestinian prisoners", "about 2,000 Russian peacekeepers", "TWO HUNDRED TROOPS",
+                 "10 ARMOURED PERSONNEL CARRIERS", "five\tprisoners", "5 soldiers", "3 x Troops"):
+        assert may_hold_quantity(text) and QUANTITY.search(text), text
+    assert ruled_out > 1000  # the shortcut is taken

@@ -399,12 +399,25 @@ def _weekday(wd: int, rel: str | None, anchor: dt.date, tense: str) -> dt.date:
     return anchor - dt.timedelta(days=(anchor.weekday() - wd) % 7)
 
 
+# The one-word signals, none of which can be the last word of a longer match of _SIGNAL
+# (those end with "than", "of", "the", "early" or "late"): a window whose last word is one
+# of them is matched from that word on, as the regex would (see ``_signal``).
+_ONE_WORD_SIGNALS = frozenset(w for w in _SIGNAL_WORDS if " " not in w)
+assert not _ONE_WORD_SIGNALS & {"than", "of", "the", "early", "late", "small"}
+
+
 def _signal(text: str, start: int) -> tuple[str | None, str | None]:
     if start == 0 or not text[start - 1].isspace():
         return None, None  # a signal word is always followed by white space
     last = last_token(text[max(0, start - 40) : start])
-    if last is not None and not last.endswith(_SIGNAL_LAST):
-        return None, None  # the window cannot end as a match of _SIGNAL does
+    if last is not None:
+        if last in _ONE_WORD_SIGNALS:
+            # (ASCII) the window ends with this word and white space: _SIGNAL matches from
+            # it, and no earlier match can reach the end (an earlier one would end with
+            # "than", "of", "the", "early" or "late"): the regex's leftmost match is this one
+            return (None, None) if last == "and" else (last, _SIG_MOD.get(last))
+        if not last.endswith(_SIGNAL_LAST):
+            return None, None  # the window cannot end as a match of _SIGNAL does
     m = _SIGNAL.search(text, max(0, start - 40), start)
     if not m:
         return None, None

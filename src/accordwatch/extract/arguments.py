@@ -53,8 +53,24 @@ _IN_BEFORE = re.compile(r"\bin\s+$", re.IGNORECASE)
 _TOWARD = re.compile(r"\b(?:to|into|toward|towards|in)\b")
 
 
+# Every match of QUANTITY ends with one of its nouns, right after white space (``\s+`` or
+# ``\w+\s+`` stands before the noun). In an ASCII text, where a letter matches only its
+# two cases, the lower-cased text then holds white space and the lower-cased noun: a
+# search for that (a few times cheaper than QUANTITY, which is tried at every number
+# and at most words) rules out most clauses, which name no such noun.
+_QTY_NOUN_AFTER_BLANK = re.compile(r"\s" + trie_regex({w.lower() for w in _QTY_NOUNS}))
+
+
+def may_hold_quantity(text: str) -> bool:
+    """False only when ``QUANTITY.search(text)`` finds nothing (an ASCII text without
+    white space followed by one of the quantity nouns)."""
+    return not text.isascii() or _QTY_NOUN_AFTER_BLANK.search(text.lower()) is not None
+
+
 def quantity(text: str) -> str | None:
     """The first quantity phrase in ``text``: "1,960 servicemen", "90 Palestinian prisoners"."""
+    if not may_hold_quantity(text):
+        return None
     m = QUANTITY.search(text)
     if not m:
         return None

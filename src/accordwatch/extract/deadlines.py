@@ -177,39 +177,69 @@ def _duration_days(text: str) -> int | None:
 _FRAME_CUES = CueSet([VIA, VIA_SUBJECT, *REQUEST, GRANT, GRANT_PASSIVE, *REASON])
 
 
+class _SentenceScan:
+    """The cue matches of one sentence (view), shared by the frames that read it.
+
+    The ``_FRAME_CUES`` scan of the sentence is made on first use; a pattern it rules
+    out (most, in most sentences) costs a bit test, not a regex search or a cache look-up."""
+
+    __slots__ = ("text", "_scan", "_found", "_first")
+
+    def __init__(self, text: str):
+        self.text = text
+        self._scan = None
+        self._found: dict = {}  # pattern -> its matches
+        self._first: dict = {}  # pattern -> its first match or None
+
+    def may_match(self, rx) -> bool:
+        """Can ``rx`` match in the sentence (``CueScan.may_match``)?"""
+        scan = self._scan
+        if scan is None:
+            scan = self._scan = _FRAME_CUES.scan(self.text)
+        return scan.may_match(rx)
+
+    def all(self, rx) -> list[re.Match]:
+        """``list(rx.finditer(text))``, computed once per pattern. The matches are read
+        for offsets and lower-cased words only (``finditer_lower``)."""
+        if not self.may_match(rx):
+            return []
+        found = self._found.get(rx)
+        if found is None:
+            found = self._found[rx] = list(rx.finditer_lower(self.text))
+        return found
+
+    def first(self, rx) -> re.Match | None:
+        """``rx.search(text)``, the same way."""
+        if not self.may_match(rx):
+            return None
+        first = self._first
+        if rx not in first:
+            first[rx] = rx.search(self.text)
+        return first[rx]
+
+
 class _Scans:
     """Cue matches per sentence, shared by the frames of one report: a frame reads its
     trigger sentence and the three after it, so neighbouring frames read the same ones."""
 
     def __init__(self) -> None:
-        self._found: dict[tuple[int, int, int], list[re.Match]] = {}
-        self._cues: dict[tuple[int, int], object] = {}
+        self._of: dict[tuple[int, int], _SentenceScan] = {}
 
-    def _may_match(self, rx, s) -> bool:
-        """Can ``rx`` match in ``s.text`` (one ``_FRAME_CUES`` scan per sentence)?"""
+    def of(self, s) -> _SentenceScan:
+        """The ``_SentenceScan`` of sentence (view) ``s``."""
         key = (s.start, s.end)
-        scan = self._cues.get(key)
-        if scan is None:
-            scan = self._cues[key] = _FRAME_CUES.scan(s.text)
-        return scan.may_match(rx)
-
-    def all(self, rx, s) -> list[re.Match]:
-        """``list(rx.finditer(s.text))``, computed once per sentence (view) and pattern.
-        The matches are read for offsets and lower-cased words only (``finditer_lower``)."""
-        key = (id(rx), s.start, s.end)
-        found = self._found.get(key)
+        found = self._of.get(key)
         if found is None:
-            found = self._found[key] = list(rx.finditer_lower(s.text)) if self._may_match(rx, s) else []
+            found = self._of[key] = _SentenceScan(s.text)
         return found
 
+    def all(self, rx, s) -> list[re.Match]:
+        """``list(rx.finditer(s.text))`` (see ``_SentenceScan.all``)."""
+        return self.of(s).all(rx)
+
     def first(self, rx, s) -> re.Match | None:
-        """``rx.search(s.text)``, the same way."""
-        key = (id(rx), s.start, s.end)
-        found = self._found.get(key)
-        if found is None:
-            m = rx.search(s.text) if self._may_match(rx, s) else None
-            found = self._found[key] = [m] if m else []
-        return found[0] if found else None
+        """``rx.search(s.text)`` (see ``_SentenceScan.first``)."""
+        return self.of(s).first(rx)
 
 
 _NEGATED_BEFORE = caseless(r"\b(?:not|never|no)\s+$")
@@ -218,17 +248,17 @@ _WHO_GRANTED = caseless(r"\bwho (?:granted|agreed|accepted)")
 
 
 def _fill_parties(doc: Doc, f: Frame, s, scans: _Scans | None = None) -> None:
-    scans = scans or _Scans()
+    ss = (scans or _Scans()).of(s)
     text = s.text
     base = s.start
     # via: "passing it through Moscow", "Putin passed the request on to Aliyev", "conveyed ... by Putin"
-    for m in scans.all(VIA, s):
+    for m in ss.all(VIA):
         ps = _parties_in(doc, base + m.end(), base + min(len(text), m.end() + 60))
         if ps:
             for n in _names(_coordinated(doc, ps)):
                 if n not in f.via:
                     f.via.append(n)
-    vs = scans.first(VIA_SUBJECT, s)
+    vs = ss.first(VIA_SUBJECT)
     if vs:
         subj = _parties_in(doc, base + max(0, vs.start() - 60), base + vs.start())
         if subj:
@@ -243,7 +273,7 @@ def _fill_parties(doc: Doc, f: Frame, s, scans: _Scans | None = None) -> None:
                 f.granted_by.append(n)
     # request
     for rx in REQUEST:
-        for m in scans.all(rx, s):
+        for m in ss.all(rx):
             if "poss" in rx.groupindex and m.group("poss"):
                 ps = _parties_in(doc, base + m.start("poss"), base + m.end("poss"))
             elif rx is REQUEST[0] or rx is REQUEST[3]:
@@ -255,7 +285,7 @@ def _fill_parties(doc: Doc, f: Frame, s, scans: _Scans | None = None) -> None:
                 if n not in f.requested_by and n not in f.via:
                     f.requested_by.append(n)
     # grant: the subject of "agreed/granted/accepted", or "agreed by/with X"
-    for m in scans.all(GRANT, s):
+    for m in ss.all(GRANT):
         before = text[max(0, m.start() - 80) : m.start()]
         if _NEGATED_BEFORE.search(before):
             continue
@@ -280,13 +310,13 @@ def _fill_parties(doc: Doc, f: Frame, s, scans: _Scans | None = None) -> None:
         for n in _names(ps):
             if n not in f.granted_by and n not in f.via:
                 f.granted_by.append(n)
-    for m in scans.all(GRANT_PASSIVE, s):
+    for m in ss.all(GRANT_PASSIVE):
         for n in _names(_parties_in(doc, base + m.end(), base + min(len(text), m.end() + 40))):
             if n not in f.granted_by:
                 f.granted_by.append(n)
     if f.reason is None:
         for rx in REASON:
-            m = scans.first(rx, s)
+            m = ss.first(rx)
             if m:
                 f.reason = m.group("r").strip().rstrip(",").strip()
                 break

@@ -37,7 +37,7 @@ import threading
 from dataclasses import dataclass
 from importlib import resources
 
-from ..geo.gazetteer import _WTOK, CapitalWords, _fold_text, _is_wordish, fold, longest_match
+from ..geo.gazetteer import _WTOK, CapitalWords, _fold_text, fold, longest_match, lower_word_hits
 
 __all__ = ["PartyMatch", "find_parties", "canonical_party", "PartyLexicon"]
 
@@ -142,15 +142,12 @@ class PartyLexicon:
         return cls._default
 
     # ------------------------------------------------------------------ helpers
-    def _candidates(self, text: str, folded: str, words: CapitalWords | None = None) -> list[tuple[int, int, str]]:
+    def _candidates(self, text: str, folded: str, words: CapitalWords | None = None,
+                    lower_starts: list[int] | None = None) -> list[tuple[int, int, str]]:
+        """Capitalised words and the whole-word starts of ``lower_first`` words
+        ("pro-", "separatist "); ``lower_starts``: see ``gazetteer.lower_word_hits``."""
         out = (words if words is not None else CapitalWords(text, folded)).items
-        extra = []
-        for w in self.lower_first:
-            i = folded.find(w)
-            while i >= 0:
-                if i == 0 or not _is_wordish(folded[i - 1]):
-                    extra.append((i, i + len(w) - 1, w[:-1]))
-                i = folded.find(w, i + 1)
+        extra = lower_word_hits(folded, self.lower_first, lower_starts)
         if extra:
             out = sorted(set(out) | set(extra))
         return out
@@ -170,13 +167,14 @@ class PartyLexicon:
         return hit  # (end, "force"|"title")
 
     # ------------------------------------------------------------------ matching
-    def find(self, text: str, words: CapitalWords | None = None) -> list[PartyMatch]:
-        """Every party mention; ``words``: the text's ``CapitalWords``, if already read."""
+    def find(self, text: str, words: CapitalWords | None = None, lower_starts: list[int] | None = None) -> list[PartyMatch]:
+        """Every party mention; ``words``: the text's ``CapitalWords``, if already read;
+        ``lower_starts``: where ``lower_first`` words may begin, if known (``_candidates``)."""
         folded = _fold_text(text) if words is None else words.folded
         index, first, prefixes = self.index, self.first, self.prefixes
         out: list[PartyMatch] = []
         done = 0
-        for p, kend, k in self._candidates(text, folded, words):
+        for p, kend, k in self._candidates(text, folded, words, lower_starts):
             if p < done or k not in first:
                 continue
             hit = self._longest(folded, k, kend, index, prefixes)
@@ -257,9 +255,9 @@ def _read_lexicon() -> list[tuple[str, str, str, str | None]]:
     return rows
 
 
-def find_parties(text: str, words: CapitalWords | None = None) -> list[PartyMatch]:
+def find_parties(text: str, words: CapitalWords | None = None, lower_starts: list[int] | None = None) -> list[PartyMatch]:
     """Every party mention: non-overlapping, sorted, longest match wins."""
-    return PartyLexicon.default().find(text, words)
+    return PartyLexicon.default().find(text, words, lower_starts)
 
 
 def canonical_party(name: str) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from ..errors import ExtractionError
 from ..model import Event, EventType, Modality
@@ -47,24 +47,50 @@ def step_dateline(doc: Doc) -> None:
 _SHARED_ANCHORS = None
 
 
-def _anchor_places(doc: Doc) -> tuple[str, list, list]:
-    """The folded report and where each date pattern and each trigger rule may begin
-    in it: one ``AnchoredPatterns`` pass over the whole text serves both steps
-    (the trigger step tries its rules only inside its sentences)."""
+class _AnchorPlaces(NamedTuple):
+    """The folded report and, per pattern of the shared ``AnchoredPatterns`` set, where a
+    match of it may begin (``AnchoredPatterns.places``)."""
+
+    folded: str
+    dates: list  # per date pattern (``dates._anchored``)
+    rules: list  # per trigger rule (``triggers.anchored_rules``)
+    type_words: list | None  # ``gazetteer.TYPE_WORD_PATTERN``
+    lower_words: list | None  # ``_lower_word_pattern``
+
+
+def _lower_word_pattern() -> re.Pattern:
+    """The words looked for in lower case anywhere in a report: the first words of the
+    gazetteer's lower-case aliases ("southern "), of the party lexicon's ("pro-") and the
+    compass words of ``_COMPASS``; the shared pass lists where one of them may begin."""
+    from ..geo import Gazetteer
+    from .parties import PartyLexicon
+
+    words = set(Gazetteer.default()._lower_first()) | set(PartyLexicon.default().lower_first) | set(_COMPASS_WORDS)
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words)) + ")")
+
+
+def _anchor_places(doc: Doc) -> _AnchorPlaces:
+    """Where each date pattern and each trigger rule may begin in the report, and where
+    a place type word ("district", "village of") or a lower-case word of the places and
+    parties steps may: one ``AnchoredPatterns`` pass over the whole text serves four
+    steps (the trigger step tries its rules only inside its sentences)."""
     global _SHARED_ANCHORS
     found = doc._index.get("anchor_places")
     if found is not None and found[0] is doc.text:
         return found[1]
     from ..dates import _anchored, fold_case
+    from ..geo.gazetteer import TYPE_WORD_PATTERN
     from .anchors import AnchoredPatterns, key_text
     from .triggers import anchored_rules
 
     if _SHARED_ANCHORS is None:
-        _SHARED_ANCHORS = (len(_anchored().patterns), AnchoredPatterns(_anchored().patterns + anchored_rules().patterns))
-    n_dates, shared = _SHARED_ANCHORS
+        dates, rules = _anchored().patterns, anchored_rules().patterns
+        _SHARED_ANCHORS = (len(dates), len(dates) + len(rules),
+                           AnchoredPatterns(dates + rules + [TYPE_WORD_PATTERN, _lower_word_pattern()]))
+    n_dates, n_rules, shared = _SHARED_ANCHORS
     folded = fold_case(doc.text)
     where = shared.places(key_text(folded))
-    result = (folded, where[:n_dates], where[n_dates:])
+    result = _AnchorPlaces(folded, where[:n_dates], where[n_dates:n_rules], where[n_rules], where[n_rules + 1])
     doc._index["anchor_places"] = (doc.text, result)
     return result
 
@@ -74,7 +100,8 @@ def step_dates(doc: Doc) -> None:
 
     out = []
     spans = [(s.start, s.end) for s in doc.sentences]
-    folded, where, _ = _anchor_places(doc)
+    anchors = _anchor_places(doc)
+    folded, where = anchors.folded, anchors.dates
     for s, found in zip(doc.sentences, tag_spans(doc.text, doc.anchor, spans, None, folded, where)):
         for t in found:
             t = t.moved(s.start)
@@ -121,10 +148,20 @@ def step_places(doc: Doc) -> None:
     from ..geo.gazetteer import PlaceMatch
 
     gaz = Gazetteer.default()
-    doc.places = [p for p in gaz.find(doc.text, _capital_words(doc)) if p.end > doc.dateline_end]
+    # where type words and lower-case words may begin, from the shared pass (its folded
+    # text is the gazetteer's only when the text is ASCII: the gazetteer also folds
+    # accented letters)
+    anchors = _anchor_places(doc) if doc.text.isascii() else None
+    type_starts, lower_starts = (anchors.type_words, anchors.lower_words) if anchors else (None, None)
+    doc.places = [p for p in gaz.find(doc.text, _capital_words(doc), type_starts, lower_starts) if p.end > doc.dateline_end]
     country = None
     extra = []
-    has_compass_word = any(w in doc.text for w in _COMPASS_WORDS)  # else the scan finds nothing
+    # else the scan finds nothing (a compass word of a match follows white space: it is
+    # at one of ``lower_starts``)
+    if lower_starts is not None:
+        has_compass_word = any(doc.text.startswith(w, i) for i in lower_starts for w in _COMPASS_WORDS)
+    else:
+        has_compass_word = any(w in doc.text for w in _COMPASS_WORDS)
     for m in _COMPASS.finditer(doc.text, doc.dateline_end) if has_compass_word else ():
         if country is None:
             country = _report_country(doc, gaz) or ""
@@ -149,7 +186,8 @@ def step_parties(doc: Doc) -> None:
     """Parties; a capital used as a metonym ("Baku agreed") is a party, not a place."""
     from .parties import find_parties
 
-    doc.parties = [p for p in find_parties(doc.text, _capital_words(doc)) if p.end > doc.dateline_end]
+    lower_starts = _anchor_places(doc).lower_words if doc.text.isascii() else None  # as in ``step_places``
+    doc.parties = [p for p in find_parties(doc.text, _capital_words(doc), lower_starts) if p.end > doc.dateline_end]
     # "on Azerbaijani territory": a demonym with territory/soil names the country as a place
     from ..geo.gazetteer import PlaceMatch
 
@@ -173,7 +211,8 @@ def step_parties(doc: Doc) -> None:
 def step_triggers(doc: Doc) -> None:
     from .events import find_triggers_step
 
-    folded, _, where = _anchor_places(doc)
+    anchors = _anchor_places(doc)
+    folded, where = anchors.folded, anchors.rules
     find_triggers_step(doc, folded, where)
 
 

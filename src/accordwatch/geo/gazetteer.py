@@ -222,8 +222,24 @@ class CapitalWords:
         self.items = out
 
 
-def _type_hits(folded: str) -> list[tuple[int, int, str]]:
-    """``(start, end, word)`` of whole-word type words ("district", "corridors"...); str.find is fast."""
+# The type words and the "<type> of" words, as one pattern for ``anchors.AnchoredPatterns``:
+# the extraction pipeline lists, in its one pass over a report's key text, the word starts
+# where one of these words may begin (``type_starts``), and ``_type_hits`` / ``_of_hits``
+# then look only there instead of running a ``str.find`` pass over the text per word.
+# No word of either list begins another, so at most one of them begins at a place.
+TYPE_WORD_PATTERN = re.compile(r"\b(?:" + "|".join(sorted(set(_TYPE_WORDS) | _TYPE_OF)) + ")")
+assert not any(a != b and b.startswith(a) for a in _TYPE_WORDS for b in _TYPE_WORDS)
+assert not any(a != b and b.startswith(a) for a in _TYPE_OF for b in _TYPE_OF)
+
+
+def _type_hits(folded: str, starts: list[int] | None = None) -> list[tuple[int, int, str]]:
+    """``(start, end, word)`` of whole-word type words ("district", "corridors"...); str.find is fast.
+
+    ``starts``, when given: ascending offsets that include every place after a non-word
+    character (or 0) where a type word begins (``TYPE_WORD_PATTERN``'s places in an ASCII
+    text); a whole-word hit begins at one of them, so only they are read."""
+    if starts is not None:
+        return _type_hits_at(folded, starts)
     hits = []
     n = len(folded)
     for w in _TYPE_WORDS:
@@ -239,7 +255,53 @@ def _type_hits(folded: str) -> list[tuple[int, int, str]]:
     return hits
 
 
-def _of_hits(folded: str) -> list[re.Match]:
+def lower_word_hits(folded: str, words: tuple[str, ...], starts: list[int] | None = None) -> list[tuple[int, int, str]]:
+    """``(start, start + len(w) - 1, w[:-1])`` for every whole-word start in ``folded`` of a
+    word ``w`` of ``words`` (each ends with its separator: "southern ", "pro-"), in no
+    particular order. ``starts``, when given: ascending offsets that include every place
+    after a non-word character (or 0) where one of ``words`` begins; a whole-word start
+    is one of them, so only they are read instead of a ``str.find`` pass per word."""
+    hits = []
+    if starts is None:
+        for w in words:
+            i = folded.find(w)
+            while i >= 0:
+                if i == 0 or not _is_wordish(folded[i - 1]):
+                    hits.append((i, i + len(w) - 1, w[:-1]))
+                i = folded.find(w, i + 1)
+        return hits
+    for i in starts:
+        if i and _is_wordish(folded[i - 1]):
+            continue
+        for w in words:
+            if folded.startswith(w, i):
+                hits.append((i, i + len(w) - 1, w[:-1]))
+    return hits
+
+
+def _type_hits_at(folded: str, starts: list[int]) -> list[tuple[int, int, str]]:
+    """``_type_hits(folded)``, reading only the places ``starts`` (see ``_type_hits``)."""
+    hits = []
+    n = len(folded)
+    for i in starts:
+        if i and _is_wordish(folded[i - 1]):
+            continue
+        for w in _TYPE_WORDS:
+            if folded.startswith(w, i):
+                e = i + len(w)
+                if e < n and folded[e] == "s" and w + "s" in _TYPE_AFTER:
+                    e += 1
+                if e >= n or not _is_wordish(folded[e]):
+                    hits.append((i, e, folded[i:e]))
+                break  # no other type word begins here
+    return hits
+
+
+def _of_hits(folded: str, starts: list[int] | None = None) -> list[re.Match]:
+    """``_OF_FWD_RE`` matches ("village of ") at whole-word starts, in order; ``starts``:
+    as for ``_type_hits`` (every place where a "<type> of" word may begin)."""
+    if starts is not None:
+        return _of_hits_at(folded, starts)
     hits = []
     for w in _TYPE_OF:
         i = folded.find(w + " of ")
@@ -249,6 +311,20 @@ def _of_hits(folded: str) -> list[re.Match]:
                 hits.append(m)
             i = folded.find(w + " of ", i + 1)
     hits.sort(key=lambda m: m.start())
+    return hits
+
+
+def _of_hits_at(folded: str, starts: list[int]) -> list[re.Match]:
+    """``_of_hits(folded)``, reading only the places ``starts``."""
+    hits = []
+    for i in starts:
+        if i and _is_wordish(folded[i - 1]):
+            continue
+        for w in _TYPE_OF:
+            if folded.startswith(w, i):
+                if folded.startswith(" of ", i + len(w)):
+                    hits.append(_OF_FWD_RE.match(folded, i))
+                break  # no other "<type> of" word begins here
     return hits
 _NAME_OK_AFTER = {
     "agreement", "agreements", "accord", "accords", "protocol", "statement", "declaration", "process", "format",
@@ -531,33 +607,34 @@ class Gazetteer:
                                      if e.mode == "any" and e.surface[:1].islower()}))
         return self._lf
 
-    def _candidates(self, text: str, folded: str, words: CapitalWords | None = None) -> list[tuple[int, int, str]]:
+    def _candidates(self, text: str, folded: str, words: CapitalWords | None = None,
+                    lower_starts: list[int] | None = None) -> list[tuple[int, int, str]]:
         """``(start, end, key)`` of words where a place may start: capitalised words, plus
-        the first words of lower-case aliases ("southern Lebanon")."""
+        the first words of lower-case aliases ("southern Lebanon"). ``lower_starts``, when
+        given: ascending offsets that include every place after a non-word character (or
+        0) where one of those first words begins; only they are read (see
+        ``lower_word_hits``)."""
         if words is None:
             words = CapitalWords(text, folded)
         # a place name is not glued to any apostrophe-like mark either (2B, O'Brien: see CapitalWords)
         out = [w for w in words.items if not (w[0] and text[w[0] - 1] in _APOS_EXTRA)]
-        extra = []
-        for w in self._lower_first():
-            i = folded.find(w)
-            while i >= 0:
-                if i == 0 or not _is_wordish(folded[i - 1]):
-                    extra.append((i, i + len(w) - 1, w[:-1]))
-                i = folded.find(w, i + 1)
+        extra = lower_word_hits(folded, self._lower_first(), lower_starts)
         if extra:
             out = sorted(set(out) | set(extra))
         return out
 
-    def find(self, text: str, words: CapitalWords | None = None) -> list[PlaceMatch]:
+    def find(self, text: str, words: CapitalWords | None = None, type_starts: list[int] | None = None,
+             lower_starts: list[int] | None = None) -> list[PlaceMatch]:
         """Every place mention: longest match wins, non-overlapping, sorted by offset.
-        ``words``: the text's ``CapitalWords``, when the caller has them already."""
+        ``words``: the text's ``CapitalWords``, when the caller has them already;
+        ``type_starts``, ``lower_starts``: where type words and the first words of
+        lower-case aliases may begin, if known (see ``_type_hits``, ``_candidates``)."""
         folded = _fold_text(text) if words is None else words.folded
         index, first, prefixes = self._index, self._first, self._prefixes
         records = self.records
         out: list[PlaceMatch] = []
         done = 0  # everything before this offset is consumed
-        for p, kend, k in self._candidates(text, folded, words):
+        for p, kend, k in self._candidates(text, folded, words, lower_starts):
             if p < done:
                 continue
             if k not in first:
@@ -605,9 +682,9 @@ class Gazetteer:
                 kind = _kind_for(rec["kind"], ob.group(1))
             out.append(PlaceMatch(start, end, text[start:end], ent.name, kind, rec.get("country"), 1.0))
             done = end
-        return self._unknown(text, folded, out)
+        return self._unknown(text, folded, out, type_starts)
 
-    def _unknown(self, text: str, folded: str, known: list[PlaceMatch]) -> list[PlaceMatch]:
+    def _unknown(self, text: str, folded: str, known: list[PlaceMatch], type_starts: list[int] | None = None) -> list[PlaceMatch]:
         """Unknown "Foo district" / "the village of Foo": confidence 0.6."""
         busy = [(pm.start, pm.end) for pm in known]
 
@@ -618,7 +695,7 @@ class Gazetteer:
             return True
 
         extra: list[PlaceMatch] = []
-        for s, te, tw in _type_hits(folded):
+        for s, te, tw in _type_hits(folded, type_starts):
             if s < 2 or text[s - 1] not in " -" or not free(s, te):
                 continue
             ws = max(text.rfind(" ", max(0, s - 40), s - 1), text.rfind("-", max(0, s - 40), s - 1)) + 1
@@ -642,7 +719,7 @@ class Gazetteer:
             t = _TYPE_AFTER[tw]
             extra.append(PlaceMatch(a, te, text[a:te], f"{text[a:words[-1].end()]} {t}", t, None, 0.6))
             busy.append((a, te))
-        for om in _of_hits(folded):
+        for om in _of_hits(folded, type_starts):
             xm = _NAME_RUN_RE.match(text, om.end())
             if xm is None:
                 continue
