@@ -510,3 +510,20 @@ def test_phrasings_from_the_pretoria_and_yemen_truces(text: str, day: dt.date, e
 def test_a_signing_in_a_city_is_placed_there_even_after_the_agreement() -> None:
     [e] = extract_events("The federal government and the TPLF signed the agreement in Pretoria on November 2.", dt.date(2023, 1, 12))
     assert (e.type.value, e.date, e.places) == ("sign", dt.date(2022, 11, 2), ["Pretoria"])
+
+
+@pytest.mark.parametrize(
+    "text, day, expected",
+    [
+        # a present passive after "once"/"until" is still to come
+        ("The corridor will be the only road into Karabakh once Kelbajar is returned.", dt.date(2020, 11, 16), [("handover", "planned", None)]),
+        ("Kelbajar was returned on Wednesday.", dt.date(2020, 11, 16), [("handover", "occurred", "2020-11-11")]),
+        # "the last of three districts" refers back to the district just named
+        ("The army entered Lachin district on Tuesday, and the last of three districts is now back in Azerbaijani hands.",
+         dt.date(2020, 12, 2), [("deployment", "occurred", "2020-12-01"), ("handover", "occurred", "2020-12-01")]),
+        # a cumulative total with a perfect a few words back is a process under way
+        ("Moscow says tens of thousands of refugees have used the corridor to come home.", dt.date(2020, 12, 2), [("return", "ongoing", None)]),
+    ],
+)
+def test_time_clauses_anaphors_and_totals(text: str, day: dt.date, expected: list) -> None:
+    assert sorted(_events(text, day), key=str) == sorted(expected, key=str)

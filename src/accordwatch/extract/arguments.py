@@ -37,7 +37,7 @@ QUANTITY = caseless(
 # "from X" marks an origin: not where a deployment or return happens.
 ORIGIN = caseless(r"\bfrom\s+(?:the\s+)?(?:village of\s+|town of\s+|city of\s+)?$", re.IGNORECASE)
 ORIGIN_LIST = caseless(r"\bfrom\b[^.;]{0,60}$", re.IGNORECASE)
-ANAPHOR = caseless(r"\b(?:the|this|that|its|the same) (?:district|region|area|territory)\b(?! of\b)|\bits (?:residents|inhabitants|return|handover|hand-over|handback|transfer)\b", re.IGNORECASE)
+ANAPHOR = caseless(r"\b(?:the|this|that|its|the same) (?:district|region|area|territory)\b(?! of\b)|\bits (?:residents|inhabitants|return|handover|hand-over|handback|transfer)\b|\bthe (?:last|first|second|third) of (?:the )?\w+ (?:districts|regions|areas)\b", re.IGNORECASE)
 SAID_ON = caseless(r"\b(?:said|says|announced|reported|told (?:\w+ )?\w+|stated|confirmed|added)\s+(?:late\s+|early\s+)?(?:on\s+)?$", re.IGNORECASE)
 REPORTING = caseless(
     r"\b(?:said|says|announced|reported|told|stated|confirmed|added|wrote|briefing|statement|address|agreed|decided|promised|pledged)\b[^.;]{0,40}$",

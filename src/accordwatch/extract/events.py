@@ -379,6 +379,7 @@ _RELATIVE = re.compile(r"\s*,?\s*(?:which|where)\b", re.IGNORECASE)
 _THE_AT_END = re.compile(r"(?i)the$")
 _HANDOVER_NOUN = re.compile(r"(?i)hand-?over|transfer")
 _ROUGH_NUMBER = re.compile(r"(?i)(?:more than|over|some|about|nearly|almost|at least|several|tens of thousands|hundreds of thousands|thousands|hundreds|dozens|scores)\b")
+_PERFECT_CLAUSE = re.compile(r"(?i)\b(?:have|has)\s+(?:\w+\s+){1,4}$")  # "have used it to come home"
 _ROUGH_COUNT = re.compile(r"(?i)\b(?:(?:tens|hundreds) of thousands|several (?:thousand|hundred|dozen)|thousands|hundreds|dozens|scores) (?:of )?(?:people|refugees|residents|families|civilians|displaced)\b")
 _PERFECT_BEFORE = re.compile(r"\b(?:have|has|had)\s+(?:\w+\s+)?$")
 
@@ -525,7 +526,7 @@ def build_events(doc: Doc) -> None:
                     )
                 continue
         if trig.type == EventType.RETURN and mod == Modality.OCCURRED and (q and _ROUGH_NUMBER.match(q) or _ROUGH_COUNT.search(sent.text, lo, hi)) \
-                and _PERFECT_BEFORE.search(sent.text[max(0, ts - 20) : ts]):
+                and (_PERFECT_BEFORE.search(sent.text[max(0, ts - 20) : ts]) or _PERFECT_CLAUSE.search(sent.text[max(lo, ts - 40) : ts])):
             mod = Modality.ONGOING  # a cumulative total is a process under way
         doc.events.append(
             Event(

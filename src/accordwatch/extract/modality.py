@@ -86,6 +86,8 @@ PERFECT_PROGRESSIVE = caseless(r"\b(?:have|has|had) (?:\w+ )?been \w+ing\b", re.
 HYPOTHETICAL = caseless(r"\b(?:if|unless|would only|provided that|in case|whether)\b", re.IGNORECASE)
 # "Had the prisoners been released ...", "Should Armenia withdraw ...": an inverted conditional opens the clause
 COUNTERFACTUAL = caseless(r"^\s*(?:had|were|should)\s+(?:the\s+|its\s+|their\s+|all\s+|any\s+)?[\w'’-]+\b(?![^,;]*\?)", re.IGNORECASE)
+# "once Kelbajar is returned", "until the troops are withdrawn": a present passive after a time conjunction is to come
+ONCE_PRESENT = caseless(r"\b(?:once|as soon as|until|till)\s+(?:[\w'’-]+\s+){0,3}(?:is|are)\b[^.;,]{0,30}$", re.IGNORECASE)
 # "would withdraw only if ...", "will deploy provided that ...": the action hangs on a condition after it
 ONLY_IF = caseless(r"^\s*(?:[\w'’-]+\s+){0,4}?(?:only if|only when|only after|on condition that|provided that|providing that|as long as)\b", re.IGNORECASE)
 # "left ahead of the handover": an action named as still to come, whatever the
@@ -383,6 +385,8 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult("postponed", "postponed")
     if bullet_terms:
         return ModalityResult("planned", "terms-list")
+    if ONCE_PRESENT.search(left_only + " " + trig):
+        return ModalityResult("planned", "once-present")  # "the only road into Karabakh once Kelbajar is returned": still to come
     if in_near(HYPOTHETICAL) or COUNTERFACTUAL.match(left) or ONLY_IF.match(right):
         return ModalityResult(None, "hypothetical")  # "if separatists launched an attack": no event
     if _present_passive(near_left + " " + trig + " " + right[:20]) and not planned("near"):
