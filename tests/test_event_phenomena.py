@@ -527,3 +527,21 @@ def test_a_signing_in_a_city_is_placed_there_even_after_the_agreement() -> None:
 )
 def test_time_clauses_anaphors_and_totals(text: str, day: dt.date, expected: list) -> None:
     assert sorted(_events(text, day), key=str) == sorted(expected, key=str)
+
+
+@pytest.mark.parametrize(
+    "text, day, expected",
+    [
+        # "cut" is past and present alike: a day before the report settles it
+        ("Israel cut its forces in the south on Monday, officials said.", dt.date(2025, 1, 29), [("withdrawal", "occurred", "2025-01-27")]),
+        ("Israel will cut its forces in the south by Monday.", dt.date(2025, 1, 29), [("withdrawal", "planned", "2025-02-03")]),
+        ("The collected rifles are to be melted down.", dt.date(2017, 6, 28), [("disarmament", "planned", None)]),
+    ],
+)
+def test_ambiguous_past_forms_and_weapons_destroyed(text: str, day: dt.date, expected: list) -> None:
+    assert _events(text, day) == expected
+
+
+def test_a_cargo_destination_is_not_where_shipping_reopened() -> None:
+    [e] = extract_events("The Razoni sailed from Odesa on Monday with corn bound for Tripoli in Lebanon.", dt.date(2022, 8, 2))
+    assert (e.type.value, e.places) == ("reopening", ["Odesa"])

@@ -36,6 +36,7 @@ QUANTITY = caseless(
 
 # "from X" marks an origin: not where a deployment or return happens.
 ORIGIN = caseless(r"\bfrom\s+(?:the\s+)?(?:village of\s+|town of\s+|city of\s+)?$", re.IGNORECASE)
+BOUND_FOR = caseless(r"\b(?:bound for|destined for|headed for|heading for|en route to|on its way to)\b[^.;]{0,30}$", re.IGNORECASE)
 ORIGIN_LIST = caseless(r"\bfrom\b[^.;]{0,60}$", re.IGNORECASE)
 ANAPHOR = caseless(r"\b(?:the|this|that|its|the same) (?:district|region|area|territory)\b(?! of\b)|\bits (?:residents|inhabitants|return|handover|hand-over|handback|transfer)\b|\bthe (?:last|first|second|third) of (?:the )?\w+ (?:districts|regions|areas)\b", re.IGNORECASE)
 SAID_ON = caseless(r"\b(?:said|says|announced|reported|told (?:\w+ )?\w+|stated|confirmed|added)\s+(?:late\s+|early\s+)?(?:on\s+)?$", re.IGNORECASE)
@@ -154,6 +155,9 @@ def places_in(places: list, lo: int, hi: int, text: str, etype: EventType) -> li
             if etype == EventType.SIGN and not _IN_BEFORE.search(before):
                 continue
         inside.append(p)
+    if etype == EventType.REOPENING:
+        # "sailed on Monday with corn bound for Tripoli in Lebanon": a cargo's destination is not the place reopened
+        inside = [p for p in inside if not BOUND_FOR.search(text[max(lo, p.start - 40) : p.start])]
     if etype in (EventType.DEPLOYMENT, EventType.RETURN, EventType.HANDOVER, EventType.EVACUATION):
         kept = []
         for p in inside:

@@ -289,6 +289,21 @@ def _last_handover_like(doc: Doc, trig: Trigger, sentences: int = 6) -> EventTyp
     return None
 
 
+# verbs whose past is their present: the clause's dates tell which is meant
+_AMBIGUOUS_PAST = re.compile(r"(?i)(?:cut|put|set|hit|quit|shut|let|spread)\b")
+
+
+def _dated_before_report(doc: Doc, lo: int, hi: int) -> bool:
+    """Does [lo, hi) name a day or a month that lies before the report's own (month)?"""
+    month = doc.anchor.isoformat()[:7]
+    for t in doc.within("timexes", lo, hi):
+        if t.date is not None and t.date < doc.anchor:
+            return True
+        if t.date is None and t.type == "DATE" and len(t.value or "") == 7 and t.value[:4].isdigit() and t.value < month:
+            return True
+    return False
+
+
 def _dates_per_place(doc: Doc, places: list, hi: int) -> dict:
     """"Agdam was returned on November 20 and Kelbajar five days later": when every
     place of a clause is followed by its own day before the next place, that day is its date."""
@@ -414,6 +429,8 @@ def build_events(doc: Doc) -> None:
             continue
         mod = _MODALITY[res.modality]
         lo, hi = sc.clause(ts, te, original=True)
+        if res.cue == "present" and _AMBIGUOUS_PAST.match(trig.text) and _dated_before_report(doc, sent.start + lo, sent.start + hi):
+            mod = Modality.OCCURRED  # "Washington cut its force to 2,500 by January" (a January before the report): past, not present
         # extend the clause to the right across a schedule dash list
         pairs = _schedule_pairs(doc, sent, lo, len(sent.text), te, ts) if trig.type in _SCHEDULE_TYPES else []
         agent, recipient = _agent(doc, sent, lo, hi, ts, te)
