@@ -175,3 +175,22 @@ def test_public_api_names():
         assert hasattr(accordwatch, name)
     evs = accordwatch.extract_events("Armenia handed the Aghdam district back to Azerbaijan on Friday.", "2020-11-20")
     assert [(e.type.value, e.modality.value, str(e.date), e.places) for e in evs] == [("handover", "occurred", "2020-11-20", ["Aghdam"])]
+
+
+def test_a_denied_handover_makes_the_provision_disputed(tmp_path, db):
+    # one report says Lachin was handed over, a later one carries Armenia's denial: the status is disputed
+    done = tmp_path / "done.txt"
+    done.write_text("date 2020-12-01\nArmenia handed the Lachin district over to Azerbaijan on Tuesday, officials in Baku said.\n")
+    denial = tmp_path / "denial.txt"
+    denial.write_text("date 2020-12-02\nYerevan denied reports that it had handed over the Lachin district.\n")
+    extracted = json.loads(run("extract", str(denial), "--format", "json").output)
+    assert extracted == []  # the gold schema has no denials: left out by default
+    with_denials = json.loads(run("extract", str(denial), "--format", "json", "--denials").output)
+    assert [(e["type"], e["modality"], e["places"]) for e in with_denials] == [("handover", "denied", ["Lachin"])]
+    run("ingest", str(done), db=db)
+    before = by_id(json.loads(run("status", NK, "--as-of", "2020-12-05", "--known-at", "2020-12-01", "--format", "json", db=db).output), "6-lachin")
+    assert before["status"] == "fulfilled"
+    run("ingest", str(denial), db=db)
+    after = by_id(json.loads(run("status", NK, "--as-of", "2020-12-05", "--format", "json", db=db).output), "6-lachin")
+    assert after["status"] == "disputed"
+    assert "denies" in [e["relation"] for e in after["evidence"]]

@@ -44,11 +44,11 @@ def mod(sentence: str, trigger: str):
         ("Displaced families were prevented from returning to the valley on Saturday.", "returning", None),
         ("Aid convoys were unable to reach the town on Monday.", "reach", None),
         ("The militia has so far failed to hand over its heavy weapons.", "hand over", "planned"),
-        # denial: the denied action is no event (refusal, above, is one)
-        ("The ministry denied that its troops had shelled the village.", "shelled", None),
-        ("The rebels denied attacking the convoy near the bridge.", "attacking", None),
-        ("Officials rejected reports that the handover had been delayed.", "handover", None),
-        ("The army dismissed as false claims that it had left the ridge.", "left", None),
+        # denial: the denied action is "denied" (kept as evidence that denies, never as occurred)
+        ("The ministry denied that its troops had shelled the village.", "shelled", "denied"),
+        ("The rebels denied attacking the convoy near the bridge.", "attacking", "denied"),
+        ("Officials rejected reports that the handover had been delayed.", "handover", "denied"),
+        ("The army dismissed as false claims that it had left the ridge.", "left", "denied"),
         ("The militia, which denied any wrongdoing, withdrew from the ridge on Friday.", "withdrew", "occurred"),
         ("The council dismissed the offer and released the detainees on Monday.", "released", "occurred"),
         ("Guards denied entry to reporters as the troops withdrew on Friday.", "withdrew", "occurred"),

@@ -220,6 +220,7 @@ def extract(
     file: Annotated[Path, typer.Argument(help="A report: seed-format text ('date YYYY-MM-DD' first line) or plain text with --date. '-' reads standard input.")],
     date: Annotated[Optional[str], typer.Option("--date", help="Report date YYYY-MM-DD (default: the file's 'date' header).")] = None,
     fmt: Annotated[Fmt, typer.Option("--format", help="table, json or jsonl")] = Fmt.table,
+    denials: Annotated[bool, typer.Option("--denials", help="Also print the actions a party denies (modality 'denied'); ingest stores them as evidence that denies.")] = False,
 ) -> None:
     """Print the events a report states, without touching any database.
 
@@ -242,7 +243,7 @@ def extract(
         d = _date(date, "--date") or header_date
         if d is None:
             raise AccordWatchError(f"{origin}: no date; start the file with a line 'date YYYY-MM-DD' or pass --date YYYY-MM-DD")
-        events = extract_events(text_body, d)
+        events = extract_events(text_body, d, denials=denials)
         rows = [e.to_dict() for e in events]
         if fmt == Fmt.json:
             _print_json(rows)

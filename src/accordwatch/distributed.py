@@ -85,7 +85,7 @@ def extract_one(text: str, published: Any, agreements: list) -> tuple[list, list
     from .link import link_events
     from .neardup import NUM_PERM, minhash, to_bytes
 
-    events = extract_events(text, published)
+    events = extract_events(text, published, denials=True)
     m = minhash(text, NUM_PERM)
     return events, list(link_events(events, published, agreements)), (NUM_PERM, to_bytes(m) if m is not None else None)
 

@@ -232,7 +232,7 @@ class Ingestor:
                     if pre is not None:
                         events, links, sig = pre  # type: ignore[misc]
                     else:
-                        events = extract_events(item.text, item.published)
+                        events = extract_events(item.text, item.published, denials=True)
                         links = link_events(events, item.published, self.agreements)
                 except Exception as exc:  # noqa: BLE001 - one bad report never stops a batch
                     self._quarantine(item.origin, "extraction-failed",

@@ -53,6 +53,8 @@ def relation_for(event: Event, provision: Provision) -> Relation | None:
         return Relation.PARTLY_FULFILS
     if m in (Modality.REFUSED, Modality.CANCELLED):
         return Relation.BREACHES
+    if m == Modality.DENIED:
+        return Relation.DENIES
     return Relation.RESTATES  # planned, postponed: the schedule restated
 
 

@@ -34,6 +34,11 @@ class Modality(StrEnum):
     CANCELLED = "cancelled"
     REFUSED = "refused"
     ONGOING = "ongoing"
+    # A party says the action did not happen ("Baku denied that its troops had entered Lachin").
+    # Not one of the gold schema's modalities: ``extract_events`` leaves these out unless asked
+    # (``denials=True``); ingest keeps them as evidence that denies, so a provision whose
+    # fulfilment is denied by another source is ``disputed``.
+    DENIED = "denied"
 
 
 class Relation(StrEnum):

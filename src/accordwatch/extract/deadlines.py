@@ -385,7 +385,7 @@ def _subject(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
     lo_all = min(s.start for s in sentences)
     hi_all = max(s.end for s in sentences)
     for e in doc.events:
-        if e.type in _NO_DEADLINE:
+        if e.type in _NO_DEADLINE or e.modality == Modality.DENIED:
             continue
         pos = e.trigger_start or e.start
         if not (lo_all <= pos < hi_all) or not any(s.start <= pos < s.end for s in sentences):

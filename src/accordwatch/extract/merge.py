@@ -19,6 +19,7 @@ RANK = {
     Modality.POSTPONED: 3,
     Modality.ONGOING: 2,
     Modality.PLANNED: 1,
+    Modality.DENIED: 0,
 }
 BOUNDED = frozenset({EventType.DEPLOYMENT, EventType.HANDOVER, EventType.WITHDRAWAL, EventType.EVACUATION, EventType.DISARMAMENT, EventType.CEASEFIRE})
 FIELDS = ("agent", "recipient", "quantity", "subject", "old_date", "new_date", "requested_by", "granted_by", "via", "reason")
@@ -46,6 +47,8 @@ def _numbers(e: Event) -> set[str]:
 def _can_merge(a: Event, b: Event, anchor=None) -> bool:
     if a.type != b.type:
         return False
+    if (a.modality == Modality.DENIED) != (b.modality == Modality.DENIED):
+        return False  # a denial and a report of the action are two claims, kept apart
     if anchor is not None and a.type in BOUNDED and _places_ok(a, b) and a.places and (a.date is None) != (b.date is None):
         dated, undated = (a, b) if a.date is not None else (b, a)
         if dated.modality == Modality.PLANNED and undated.modality == Modality.OCCURRED and dated.date <= anchor:

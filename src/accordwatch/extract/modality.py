@@ -95,8 +95,8 @@ ONLY_IF = caseless(r"^\s*(?:[\w'’-]+\s+){0,4}?(?:only if|only when|only after|
 AHEAD_OF = caseless(r"\b(?:ahead of|in advance of|in preparation for|prior to|pending|before)\s+(?:the\s+|its\s+|their\s+|a\s+)?(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
 # A party denying that something happened: "denied that its forces had shelled",
 # "denied violating", "rejected reports that the handover had been postponed".
-# The denied action is not reported as an event (it would otherwise read as
-# occurred). "denied any wrongdoing" or "dismissed the offer" are not denials of
+# The denied action is an event of modality ``denied`` (it would otherwise read as
+# occurred), kept apart from the events the gold schema knows. "denied any wrongdoing" or "dismissed the offer" are not denials of
 # an action in the clause, so the cue needs that / a gerund / reports of.
 DENIAL = caseless(
     r"\b(?:den(?:y|ies|ied|ying)\s+(?:that\b|having\b|\w+ing\b|(?:the\s+|any\s+|all\s+)?(?:media\s+|press\s+)?"
@@ -345,7 +345,7 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return found_planned[where]
 
     if cues.may_deny and DENIAL.search(left + trig):
-        return ModalityResult(None, "denied")
+        return ModalityResult("denied", "denied")
     if nominal:
         if POSTPONED.search(after[:170]) and not planned("left"):
             if not NEGATION.search(after[:60]):

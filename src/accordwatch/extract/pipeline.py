@@ -281,8 +281,12 @@ def run(text: str, report_date: dt.date, steps: tuple[Step, ...] = STEPS) -> Doc
     return doc
 
 
-def extract_events(text: str, report_date: dt.date | str) -> list[Event]:
+def extract_events(text: str, report_date: dt.date | str, *, denials: bool = False) -> list[Event]:
     """Events stated in ``text``, a report published on ``report_date``.
+
+    ``denials=True`` also returns the actions a party denies (modality ``denied``),
+    which ingest stores as evidence that denies; by default only the modalities of
+    the gold schema are returned.
 
     >>> evs = extract_events("Armenia returned the Aghdam district to Azerbaijan on Friday.", "2020-11-20")
     >>> [(e.type.value, e.modality.value, str(e.date), e.places) for e in evs]
@@ -298,6 +302,6 @@ def extract_events(text: str, report_date: dt.date | str) -> list[Event]:
     if not isinstance(text, str):
         raise ExtractionError("text must be a str; decode bytes first")
     doc = run(text, report_date)
-    events = doc.events
+    events = doc.events if denials else [e for e in doc.events if e.modality != Modality.DENIED]
     events.sort(key=lambda e: (e.start, e.trigger_start or 0))
     return events
