@@ -545,3 +545,21 @@ def test_ambiguous_past_forms_and_weapons_destroyed(text: str, day: dt.date, exp
 def test_a_cargo_destination_is_not_where_shipping_reopened() -> None:
     [e] = extract_events("The Razoni sailed from Odesa on Monday with corn bound for Tripoli in Lebanon.", dt.date(2022, 8, 2))
     assert (e.type.value, e.places) == ("reopening", ["Odesa"])
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Armenia ceded the Aghdam district to Azerbaijan on Friday.", [("handover", "occurred", "2020-11-20")]),
+        ("Yerevan relinquished control of Kalbajar on Wednesday.", [("handover", "occurred", "2020-11-18")]),
+        ("Aghdam came under Azerbaijani control on Friday.", [("handover", "occurred", "2020-11-20")]),
+        ("Israeli forces redeployed away from the villages near Khiam on Monday.", [("withdrawal", "occurred", "2020-11-16")]),
+        ("The Rafah crossing opened for the first time in months on Saturday.", [("reopening", "occurred", "2020-11-14")]),
+        ("The president relinquished power in 2019.", []),
+        ("The rebels ceded ground to the army near Hadrut.", []),
+        # a plan and its completion, both undated, are one handover
+        ("Yerevan promised to relinquish Lachin, and Lachin is now back in Azerbaijani hands.", [("handover", "occurred", None)]),
+    ],
+)
+def test_more_ways_to_hand_over_withdraw_and_reopen(text: str, expected: list) -> None:
+    assert _events(text) == expected

@@ -92,6 +92,8 @@ def _can_merge(a: Event, b: Event, anchor=None) -> bool:
     if a.date is None and b.date is None:
         if a.type == EventType.EXCHANGE and _agents(a) and _agents(b) and not _agents(a) & _agents(b):
             return False  # "Kabul freed 5,000 Taliban prisoners, while the insurgents released 1,000": two releases
+        if a.type in BOUNDED and a.places and {a.modality, b.modality} == {Modality.PLANNED, Modality.OCCURRED}:
+            return True  # a bounded operation and its plan are one event, dated or not
         return a.modality == b.modality or {a.modality, b.modality} <= {Modality.ONGOING, Modality.OCCURRED}
     # one dated, one not
     undated = a if a.date is None else b
