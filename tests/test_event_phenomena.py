@@ -563,3 +563,23 @@ def test_a_cargo_destination_is_not_where_shipping_reopened() -> None:
 )
 def test_more_ways_to_hand_over_withdraw_and_reopen(text: str, expected: list) -> None:
     assert _events(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # "return <district>" is a handover; people who return somewhere, return flights and returned fire are not
+        ("Under the deal, Armenia is obliged to return Lachin by December 1.", [("handover", "planned", "2020-12-01")]),
+        ("Armenia has not yet returned Lachin.", [("handover", "planned", None)]),
+        ("It allows two return flights a week from Sanaa to Amman.", []),
+        ("Armenian units returned fire near Lachin.", []),
+        ("Pashinyan returned to Yerevan on Friday.", []),
+    ],
+)
+def test_returning_a_district_is_a_handover(text: str, expected: list) -> None:
+    assert _events(text) == expected
+
+
+def test_according_to_a_capital_names_a_speaker_not_a_place() -> None:
+    [e] = extract_events("According to Baku, the last Armenian units withdrew from Aghdam late on Thursday.", DAY)
+    assert e.places == ["Aghdam"]

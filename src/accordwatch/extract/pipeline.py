@@ -179,6 +179,7 @@ def step_places(doc: Doc) -> None:
 _TERRITORY = re.compile(r"\s+(?:territory|soil)\b", re.IGNORECASE)
 _LOCATIVE_BEFORE = re.compile(r"\b(?:in|into|to|from|near|at|inside|outside|around|toward|towards|via|through|between)\s+$|\bbetween\s+[^.;]{1,40}\s+and\s+$", re.IGNORECASE)
 _POSSESSIVE_AFTER = re.compile(r"['’]s\b")
+_ACCORDING_TO = re.compile(r"\baccording to\s+$", re.IGNORECASE)  # "according to Baku": the speaker
 _NAME_DATE = caseless(r"^\s*(?:\w+\s+){0,1}(?:ceasefire\s+|peace\s+|trilateral\s+)?(?:statement|agreement|deal|accord|truce|ceasefire|declaration|memorandum)\b")
 
 
@@ -204,7 +205,8 @@ def step_parties(doc: Doc) -> None:
         doc.places = [
             pl for pl in doc.places
             if (pl.start, pl.end) not in metonyms
-            or (_LOCATIVE_BEFORE.search(doc.text[max(0, pl.start - 60) : pl.start]) and not _POSSESSIVE_AFTER.match(doc.text, pl.end))
+            or (_LOCATIVE_BEFORE.search(doc.text[max(0, pl.start - 60) : pl.start]) and not _POSSESSIVE_AFTER.match(doc.text, pl.end)
+                and not _ACCORDING_TO.search(doc.text[max(0, pl.start - 20) : pl.start]))
         ]
 
 
