@@ -146,3 +146,25 @@ def test_two_renewals_decided_weeks_apart_are_two_changes():
     found = sorted((c.date, c.new_date) for c in changes(text, D(2022, 8, 3)))
     assert found[-1] == (D(2022, 8, 2), D(2022, 10, 2))
     assert [d for d, _n in found] == [D(2022, 6, 2), D(2022, 8, 2)]
+
+
+def test_a_change_by_a_length_made_at_a_partys_request_is_kept_without_dates():
+    [c] = changes("The handover of Kalbajar was delayed by ten days at Armenia's request, Baku said.", D(2020, 11, 15))
+    assert (c.requested_by, c.old_date, c.new_date) == ("Armenia", None, None)
+    [c] = changes("Baku granted Armenia's request to delay the handover of Kalbajar by ten days.", D(2020, 11, 15))
+    assert (c.requested_by, c.granted_by) == ("Armenia", "Azerbaijan")
+    # only asked for: no change
+    assert changes("Armenia asked for the handover of Kalbajar to be delayed by ten days.", D(2020, 11, 15)) == []
+
+
+def test_later_than_planned_gives_the_old_date_from_the_new_one():
+    [c] = changes("The government gave the rebels until June 20 to hand over their weapons, three weeks later than planned.", D(2017, 6, 1))
+    assert (c.old_date, c.new_date, c.date) == (D(2017, 5, 30), D(2017, 6, 20), None)
+    # the day of the late action is not the day the change was decided
+    [c] = changes("The army moved into Kalbajar on Wednesday, ten days later than first planned.", D(2020, 11, 25))
+    assert (c.old_date, c.new_date, c.date) == (D(2020, 11, 15), D(2020, 11, 25), None)
+
+
+def test_a_plan_in_apposition_is_the_old_date_not_the_day_of_the_decision():
+    [c] = changes("Kabul postponed the prisoner release, due to start on March 10, until after talks with the Taliban.", D(2020, 3, 11))
+    assert (c.old_date, c.date) == (D(2020, 3, 10), None)

@@ -583,3 +583,8 @@ def test_returning_a_district_is_a_handover(text: str, expected: list) -> None:
 def test_according_to_a_capital_names_a_speaker_not_a_place() -> None:
     [e] = extract_events("According to Baku, the last Armenian units withdrew from Aghdam late on Thursday.", DAY)
     assert e.places == ["Aghdam"]
+
+
+def test_a_country_in_the_possessive_is_no_place() -> None:
+    [e] = extract_events("At Israel's request, the withdrawal from the south was postponed.", dt.date(2025, 1, 27))
+    assert "Israel" not in e.places

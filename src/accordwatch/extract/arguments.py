@@ -148,6 +148,8 @@ def places_in(places: list, lo: int, hi: int, text: str, etype: EventType) -> li
             continue  # people leave a place: "drove toward Stepanakert" is where they went
         if etype == EventType.HANDOVER and p.kind not in ("district", "city", "town", "village"):
             continue
+        if p.kind == "country" and text.startswith(("'s", "’s"), p.end):
+            continue  # "at Israel's request": the state, not where
         if p.kind == "country" or etype == EventType.SIGN:
             before = text[max(lo, p.start - 30) : p.start]
             if not (LOCATIVE.search(before) or (etype == EventType.WITHDRAWAL and LEAVING.search(before))):

@@ -30,6 +30,8 @@ REQUEST = [
     caseless(r"\b(?:argued|pressed|pushed|lobbied|called) for\b(?=[^.;]{0,40}\b(?:extension|delay|postponement|more time|extra))", I),
     # "after Moscow relayed an Armenian request": the demonym names the requester
     caseless(r"\b(?:an?|the) (?P<poss>[A-Z][\w-]+) (?:request|appeal|plea)\b", 0),
+    # "Baku granted Armenia's request": the possessive names the requester
+    caseless(r"\b(?P<poss>[A-Z][\w-]+)['’]s (?:request|appeal|plea)\b", 0),
 ]
 GRANT = caseless(
     r"\b(?:agreed(?! to stop)|granted|grants|accepted|approved|decided|consented|allowed|gave|acceded|ordered)\b|\bwho granted\b|\bagreed jointly\b",
@@ -46,7 +48,8 @@ VIA_SUBJECT = caseless(
 )
 # "pushed back by a week to November 27": the shift, to find the old date from the new one
 BY_SHIFT = caseless(
-    r"\bby (?:another |a further |an extra |an additional )?(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|twenty|thirty)[- ](?:day|days|week|weeks|month|months)\b",
+    r"\bby (?:another |a further |an extra |an additional )?(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|twenty|thirty)[- ](?:day|days|week|weeks|month|months)\b"
+    r"|\b(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|twenty|thirty)[- ](?:day|days|week|weeks|month|months) (?:later|earlier) than\b",
     I,
 )
 REASON = [
@@ -62,7 +65,7 @@ REASON = [
     caseless(r"\bfor (?P<r>(?:logistic(?:al)?|technical|security|humanitarian|weather) (?:reasons|problems|issues))", I),
 ]
 OLD_CUE = caseless(
-    r"\b(?:(?:its|the|their) expiry(?: date)?(?: on)?|expir(?:es|ed|ing) on|(?:abandon(?:ing|ed)|dropp(?:ing|ed)|scrapp(?:ing|ed)|ditch(?:ing|ed)|miss(?:ing|ed)) the|(?:period|deadline|term) (?:ended|ran out|lapsed) on|supposed to (?:occur|happen|take place|be)|(?:was|were|had been) due(?: to [\w ]{1,25})?|(?:originally|initially|first)(?: been)? (?:set|scheduled|planned|due|fixed)(?: for)?|original(?: deadline| date)?|was set to (?:expire|end|lapse)|set to expire|due to (?:lapse|expire|end)|instead of|rather than|from)\s*(?:on\s+|for\s+|at\s+)?$",
+    r"\b(?:(?:its|the|their) expiry(?: date)?(?: on)?|expir(?:es|ed|ing) on|(?<!not )due to (?:start|begin|open|take place|happen|be held|be completed)(?: on)?|(?:abandon(?:ing|ed)|dropp(?:ing|ed)|scrapp(?:ing|ed)|ditch(?:ing|ed)|miss(?:ing|ed)) the|(?:period|deadline|term) (?:ended|ran out|lapsed) on|supposed to (?:occur|happen|take place|be)|(?:was|were|had been) due(?: to [\w ]{1,25})?|(?:originally|initially|first)(?: been)? (?:set|scheduled|planned|due|fixed)(?: for)?|original(?: deadline| date)?|was set to (?:expire|end|lapse)|set to expire|due to (?:lapse|expire|end)|instead of|rather than|from)\s*(?:on\s+|for\s+|at\s+)?$",
     I,
 )
 NEW_SIGNALS = ("until", "to", "till", "back to", "by", "through", "on")
@@ -328,6 +331,8 @@ _OLD_NEAR = re.compile(r"\b(?:supposed|originally|original|set to expire|first p
 _NOT_ANNOUNCED = re.compile(r"\b(?:would|will|not|to|until|by)\b", I)
 # (case-sensitive "may": the month "In May" is no modal)
 _HYPO_FRAME = re.compile(r"\b(?:[Ii]f|[Uu]nless|[Cc]ould|[Mm]ight|may|[Hh]opes?|[Hh]oped|[Hh]oping|[Ww]hether)\b")
+# a change stated as made ("was delayed by ten days at Armenia's request", "granted ten more days")
+_MADE = caseless(r"\b(?:was|were|has been|have been|had been)\s+(?:\w+\s+)?(?:delayed|postponed|extended|pushed back|put back|put off|moved|renewed)\b|\b(?:granted|agreed to)\b", I)
 _AND_BETWEEN = re.compile(r"\b(?:and|but)\b", I)  # "began on April 2 and was renewed": the day is the first verb's
 _CHANGED_BEFORE = re.compile(r"\b(?:put off|postponed|extended|renewed|prolonged|put back|pushed back)\b", I)
 
@@ -449,6 +454,13 @@ def build_deadline_frames(doc: Doc) -> None:
                 if who and who[-1].party not in f.requested_by:
                     f.granted_by.append(who[-1].party)
         _frame_dates(doc, f, [s] + prev, trig.start)
+        if f.new is None and trig.rule == "deadline.later-than-planned":
+            # "moved in on Wednesday, ten days later than first planned": the action's day is the new date
+            before = [t for t in doc.within("timexes", s.start, trig.start) if t.date is not None and t.precision in ("day", "time")
+                      and t.start not in f.used]
+            if before:
+                f.new = before[-1].date
+                f.used.add(before[-1].start)
         if f.new is None and trig.rule == "deadline.abandon":
             # "troops would leave by September 11, abandoning the May 1 deadline": the new date came first
             before = [t for t in doc.within("timexes", s.start, trig.start) if t.date is not None and t.precision in ("day", "time")
@@ -476,7 +488,7 @@ def build_deadline_frames(doc: Doc) -> None:
             back = _duration_days(shift.group(0)) if shift else None
             if back:
                 # brought forward: the old date was later; pushed back, extended: earlier
-                f.old = _plus(f.new, back if _FORWARD.search(trig.text) else -back)
+                f.old = _plus(f.new, back if _FORWARD.search(trig.text) or "earlier than" in shift.group(0).lower() else -back)
         _subject(doc, f, [s] + prev, trig.start)
         if f.date is None and PRESENT_PERFECT_TRIGGER.search(s.text):
             f.date = doc.anchor
@@ -489,6 +501,8 @@ def build_deadline_frames(doc: Doc) -> None:
                             or 0 <= trig.start - t.end <= 25 and not _AND_BETWEEN.search(doc.text, t.end, trig.start):
                         f.date = t.date
                         break
+        if trig.rule == "deadline.later-than-planned":
+            f.date = None  # "moved in on Wednesday, ten days later than planned": the day is the action's, not the decision's
         frames.append(f)
 
     merged: list[Frame] = []
@@ -520,9 +534,11 @@ def build_deadline_frames(doc: Doc) -> None:
         if f.date is None and f.old is not None and f.old == f.new:
             f.date = f.old  # moved within the day: decided that day
         if f.old is None and f.new is None and f.modality != Modality.REFUSED \
-                and not (f.duration_days and f.date and not _HYPOTHETICAL.search(f.sentence)):
+                and not (f.duration_days and (f.date or f.requested_by or f.granted_by)
+                         and (not _HYPOTHETICAL.search(f.sentence) or _MADE.search(f.sentence) and not _HYPO_FRAME.search(f.sentence))):
             # a mention of a change without its dates is kept only when the change is
-            # stated as made, on a day, by a length ("extended on Thursday by two months"),
+            # stated as made, on a day or by a party, by a length ("extended on Thursday by two months",
+            # "delayed by ten days at Armenia's request"),
             # or as refused ("Russia refused to extend it")
             continue
         subject = None
