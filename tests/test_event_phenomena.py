@@ -313,8 +313,9 @@ def test_traffic_flights_or_exports_resuming_is_a_reopening(text: str, day: dt.d
         # a perfect progressive with an adverb is still under way
         ("Karabakh Armenian units have also been abandoning their positions in Kalbajar.", DAY, [("withdrawal", "ongoing", None)]),
         # the action an extension is for has not been done
+        # (and the extension granted is itself a change, without dates here)
         ("Azerbaijan has granted Armenia a ten-day extension for handing back the Kelbajar district.", DAY,
-         [("handover", "planned", None)]),
+         [("deadline_change", "occurred", None), ("handover", "planned", None)]),
     ],
 )
 def test_phrasings_of_plans_states_and_processes(text: str, day: dt.date, expected: list) -> None:
