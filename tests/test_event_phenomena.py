@@ -589,3 +589,18 @@ def test_according_to_a_capital_names_a_speaker_not_a_place() -> None:
 def test_a_country_in_the_possessive_is_no_place() -> None:
     [e] = extract_events("At Israel's request, the withdrawal from Naqoura was postponed.", dt.date(2025, 1, 27))
     assert e.places == ["Naqoura"]
+
+
+@pytest.mark.parametrize(
+    "text, day, expected",
+    [
+        ("An Israeli drone strike killed a man in Bint Jbeil on Tuesday, the health ministry said.", dt.date(2024, 12, 12),
+         [("violation", "occurred", "2024-12-10")]),
+        ("Hezbollah fired rockets at an Israeli position on Monday.", dt.date(2024, 12, 12), [("violation", "occurred", "2024-12-09")]),
+        ("The army said there had been no air strikes since the truce.", dt.date(2024, 12, 12), []),
+        # a strike cited as a reason for something else is background
+        ("Russia suspended its participation, citing a drone attack on its fleet at Sevastopol.", dt.date(2022, 11, 17), []),
+    ],
+)
+def test_strikes_and_fire_are_violations(text: str, day: dt.date, expected: list) -> None:
+    assert _events(text, day) == expected
