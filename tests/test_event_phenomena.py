@@ -604,3 +604,17 @@ def test_a_country_in_the_possessive_is_no_place() -> None:
 )
 def test_strikes_and_fire_are_violations(text: str, day: dt.date, expected: list) -> None:
     assert _events(text, day) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a past progressive is a process under way at that time, not a plan
+        ("Azerbaijani troops were entering Aghdam as of Friday morning.", [("deployment", "ongoing", "2020-11-20")]),
+        ("Refugees were returning to Stepanakert on Thursday.", [("return", "ongoing", "2020-11-19")]),
+        # "were going to" is still a plan
+        ("Troops were going to leave Aghdam on Friday.", [("withdrawal", "planned", "2020-11-20")]),
+    ],
+)
+def test_past_progressives(text: str, expected: list) -> None:
+    assert _events(text) == expected

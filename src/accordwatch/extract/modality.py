@@ -69,6 +69,7 @@ PAST_VERB = caseless(
 STATE_PRESENT = caseless(r"(?:patrols?|guards?|mans|man|monitors?|controls?|polices?|occup(?:y|ies))\b", re.IGNORECASE)
 DEADLINE_FOR = caseless(r"\b(?:extension|delay|postponement|deadline|more time|extra time|grace period|new date|timetable|request)\s+(?:for|of|in|on)(?:\s+the)?\s*$", re.IGNORECASE)
 NOW_BEFORE = caseless(r"\b(?:now|currently|already)\s*$", re.IGNORECASE)
+PAST_PROGRESSIVE = caseless(r"\b(?:was|were)\s+(?:\w+ly\s+|still\s+|already\s+)?\w+ing\b(?!\s+to\b)", re.IGNORECASE)
 PROGRESSIVE = caseless(r"\b(?:is|are|am)\s+(?:\w+ly\s+)?\w+ing\b", re.IGNORECASE)
 NOMINAL = caseless(
     r"^(?:(?:its|their|the|a|an|this|that|next|planned|first|second|third|latest) )?(?:handovers?|hand-overs?|handbacks?|transfers?|pull-?backs?|pullouts?|pull-outs?|withdrawals?|evacuations?|deployments?|exchanges?|returns?|releases?|swaps?|reopenings?|ceasefires?|truces?|cessation of hostilities|liberation|laydown|disarmament)$",
@@ -404,6 +405,8 @@ def modality(sentence: str, start: int, end: int, *, bullet_terms: bool = False,
         return ModalityResult("occurred", "participle-after-past")
     if planned("near"):
         return ModalityResult("planned", "modal")
+    if PAST_PROGRESSIVE.search(near_left + " " + trig):
+        return ModalityResult("ongoing", "past-progressive")  # "troops were entering Aghdam as of Friday morning"
     if PROGRESSIVE.search(near_left + " " + trig) and not in_near(SAID):
         # "Armenia is handing back" describes a schedule in news register
         return ModalityResult("planned" if HANDING.search(trig + near_left) else "ongoing", "progressive")
