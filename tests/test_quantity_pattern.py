@@ -53,3 +53,10 @@ def test_noun_prefilter_never_rules_out_a_match():
                  "10 ARMOURED PERSONNEL CARRIERS", "five\tprisoners", "5 soldiers", "3 x Troops"):
         assert may_hold_quantity(text) and QUANTITY.search(text), text
     assert ruled_out > 1000  # the shortcut is taken
+
+
+def test_over_as_a_verb_particle_is_not_more_than():
+    from accordwatch.extract.arguments import quantity
+
+    assert quantity("Hamas handed over three Israeli hostages to the Red Cross") == "three Israeli hostages"
+    assert quantity("Kabul freed over 100 prisoners") == "over 100 prisoners"

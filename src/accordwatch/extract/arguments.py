@@ -68,6 +68,9 @@ def may_hold_quantity(text: str) -> bool:
     return not text.isascii() or _QTY_NOUN_AFTER_BLANK.search(text.lower()) is not None
 
 
+_PARTICLE_OVER = re.compile(r"(?i)\b(?:hand(?:ed|ing|s)?|turn(?:ed|ing|s)?|pass(?:ed|ing|es)?|took|take|taking|takes|taken|tak(?:e|en)) over$")
+
+
 def quantity(text: str) -> str | None:
     """The first quantity phrase in ``text``: "1,960 servicemen", "90 Palestinian prisoners"."""
     if not may_hold_quantity(text):
@@ -76,6 +79,8 @@ def quantity(text: str) -> str | None:
     if not m:
         return None
     q = m.group(0).strip()
+    if q[:5].lower() == "over " and _PARTICLE_OVER.search(text, 0, m.start() + 4):
+        q = q[5:]  # "handed over three hostages": "over" is the verb's particle, not "more than"
     # years and bare numbers followed by nothing meaningful are not quantities
     if _YEAR_FIRST.fullmatch(q) and "," not in q:
         return None
