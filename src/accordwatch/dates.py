@@ -784,6 +784,38 @@ def _resolve(text: str, c: _Cand, anchor: dt.date, tense: Callable[[], str], pre
     return []
 
 
+_YEAR_IN = re.compile(r"\d{4}")
+
+
+def _after_reference(tx: list[Timex], anchor: dt.date) -> list[Timex]:
+    """"The deal was extended in November until March 18" (a July report): a yearless day
+    that a change moves *to* follows the earlier time its clause gives, not the report date.
+    Only a forward date put more than two months after the report, with a past reference
+    before it in the sentence, is moved back to the first such day after that reference."""
+    if len(tx) < 2:
+        return tx
+    out = list(tx)
+    for i, t in enumerate(out):
+        if (t.type != "DATE" or t.precision != "day" or t.date is None or (t.signal or "") not in ("until", "till", "to")
+                or (t.date - anchor).days <= 60 or _YEAR_IN.search(t.text)):
+            continue
+        ref = None
+        for r in out[:i]:
+            if r.date is not None and r.date < anchor:
+                ref = r.date
+            elif r.date is None and r.type == "DATE" and len(r.value) == 7 and r.value[:4].isdigit() and r.value < anchor.isoformat()[:7]:
+                ref = dt.date(int(r.value[:4]), int(r.value[5:7]), 1)
+        if ref is None:
+            continue
+        for y in (ref.year, ref.year + 1):
+            d = _safe_date(y, t.date.month, t.date.day)
+            if d is not None and d > ref:
+                if d < t.date:
+                    out[i] = replace(t, value=d.isoformat(), date=d)
+                break
+    return out
+
+
 def _months_back(d: dt.date, n: int) -> dt.date:
     mo0 = d.month - 1 - n
     return dt.date(d.year + mo0 // 12, mo0 % 12 + 1, 1)
@@ -901,6 +933,7 @@ def tag_spans(text: str, anchor: dt.date, spans: list[tuple[int, int]], previous
                         last_date = t.date
             res.sort(key=lambda t: t.start)
             res = _merge(sent, res, previous, anchor, sent_tense)
+            res = _after_reference(res, anchor)
         except (ValueError, OverflowError, KeyError, IndexError):
             res = []
         for t in res:
@@ -929,6 +962,6 @@ def tag(text: str, anchor: dt.date, tense: str | None = None, previous: dt.date 
                 if t.date is not None:
                     last_date = t.date
         out.sort(key=lambda t: t.start)
-        return _merge(text, out, previous, anchor, sent_tense)
+        return _after_reference(_merge(text, out, previous, anchor, sent_tense), anchor)
     except (ValueError, OverflowError, KeyError, IndexError):
         return []
