@@ -168,3 +168,11 @@ def test_later_than_planned_gives_the_old_date_from_the_new_one():
 def test_a_plan_in_apposition_is_the_old_date_not_the_day_of_the_decision():
     [c] = changes("Kabul postponed the prisoner release, due to start on March 10, until after talks with the Taliban.", D(2020, 3, 11))
     assert (c.old_date, c.date) == (D(2020, 3, 10), None)
+
+
+def test_a_change_of_the_agreements_own_term_is_where_the_agreement_is():
+    text = ("The Black Sea Grain Initiative lets Ukraine ship grain from its ports. "
+            "Signed on July 22 in Istanbul for 120 days, the deal was extended in November until March 18.")
+    [c] = changes(text, D(2023, 7, 18))
+    # not Istanbul, where it was signed: the place its name gives; and March 18 follows November, not the report
+    assert (c.places, c.new_date) == (["Black Sea"], D(2023, 3, 18))

@@ -389,7 +389,9 @@ def _subject(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
     best_d = None
     lo_all = min(s.start for s in sentences)
     hi_all = max(s.end for s in sentences)
-    for e in doc.events:
+    # "the deal was extended", "renewal of the initiative": the agreement's own term, not an action in it
+    term = _TERM_SUBJECT.search(doc.text, max(sentences[0].start, trigger_abs - 40), min(sentences[0].end, trigger_abs + 40)) is not None
+    for e in (() if term else doc.events):
         if e.type in _NO_DEADLINE or e.modality == Modality.DENIED:
             continue
         pos = e.trigger_start or e.start
@@ -406,6 +408,9 @@ def _subject(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
         f.subject_type = best.type
         if not f.places:
             f.places = list(best.places)
+    if not f.places and best is None:
+        # no action of the agreement moved, so its own term did ("the deal was extended"): where its name says
+        f.places = _places_in_agreement_name(doc)
     if not f.places:
         lo = min(s.start for s in sentences)
         hi = max(s.end for s in sentences)
@@ -413,6 +418,24 @@ def _subject(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
         ps = [p for p in doc.within("places", lo, hi) if p.kind in kinds and not (p.kind == "country" and not _is_location(doc, p))]
         ps.sort(key=lambda p: (not (sentences[0].start <= p.start < sentences[0].end), p.start))
         f.places = [p.name for p in ps[:2]]
+
+
+_TERM_SUBJECT = caseless(r"\b(?:deal|initiative|truce|ceasefire|cease-fire|agreement|arrangement|pact|accord|mandate|its term|the term)\b", I)
+# "the Black Sea Grain Initiative", "the Minsk Agreement": a capitalised name ending in an agreement word
+_AGREEMENT_NAME = re.compile(r"\b((?:[A-Z][\w'-]+ ){1,5})(?:Grain )?(?:Initiative|Agreement|Accord|Accords|Deal|Truce|Statement|Protocol|Memorandum)\b")
+
+
+def _places_in_agreement_name(doc: Doc) -> list[str]:
+    """The places named inside the report's first capitalised agreement name, if any."""
+    cached = doc._index.get("agreement_name_places")
+    if cached is not None:
+        return list(cached)
+    found: list[str] = []
+    m = _AGREEMENT_NAME.search(doc.text)
+    if m is not None:
+        found = [p.name for p in doc.within("places", m.start(1), m.end(1))][:2]
+    doc._index["agreement_name_places"] = tuple(found)
+    return found
 
 
 _HYPOTHETICAL = caseless(r"\b(?:if|unless|could|might|may|would|hope[sd]?|want(?:s|ed)?|propos(?:e|ed|al)|call(?:s|ed)? for|request(?:s|ed)?|ask(?:s|ed)?|seek(?:s|ing)?|sought|consider(?:s|ed|ing)?|discuss(?:es|ed|ing)?|talks? (?:on|about))\b", I)
