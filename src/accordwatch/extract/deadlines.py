@@ -340,6 +340,23 @@ _CHANGED_BEFORE = re.compile(r"\b(?:put off|postponed|extended|renewed|prolonged
 _NEW_DATE_OF = caseless(r"\bnew (?:date|deadline|target date|end date)\s+(?:of|is|was|will be)\s+(?:the\s+)?$", I)
 
 
+# rules whose new date is stated before the trigger, and the signals that date must carry (None: any)
+_NEW_DATE_FIRST = {
+    "deadline.later-than-planned": None,  # "moved in on Wednesday, ten days later than first planned": the action's day
+    "deadline.abandon": _DEADLINE_SIGNALS,  # "would leave by September 11, abandoning the May 1 deadline"
+}
+
+
+def _new_date_before(doc: Doc, f: Frame, lo: int, hi: int, signals: tuple[str, ...] | None) -> None:
+    """The last day in [lo, hi) not yet used (with one of ``signals``) becomes the frame's new date."""
+    for t in reversed(doc.within("timexes", lo, hi)):
+        if t.date is not None and t.precision in ("day", "time") and t.start not in f.used \
+                and (signals is None or (t.signal or "").lower() in signals):
+            f.new = t.date
+            f.used.add(t.start)
+            return
+
+
 def _frame_dates(doc: Doc, f: Frame, sentences: list, trigger_abs: int) -> None:
     # a day stated right after the trigger ("renewed on June 2") is the decision's, not an announcement in the sentence before
     own_day = any(t.date is not None and trigger_abs < t.start <= trigger_abs + 40 and (t.signal or "").lower() == "on"
@@ -477,20 +494,8 @@ def build_deadline_frames(doc: Doc) -> None:
                 if who and who[-1].party not in f.requested_by:
                     f.granted_by.append(who[-1].party)
         _frame_dates(doc, f, [s] + prev, trig.start)
-        if f.new is None and trig.rule == "deadline.later-than-planned":
-            # "moved in on Wednesday, ten days later than first planned": the action's day is the new date
-            before = [t for t in doc.within("timexes", s.start, trig.start) if t.date is not None and t.precision in ("day", "time")
-                      and t.start not in f.used]
-            if before:
-                f.new = before[-1].date
-                f.used.add(before[-1].start)
-        if f.new is None and trig.rule == "deadline.abandon":
-            # "troops would leave by September 11, abandoning the May 1 deadline": the new date came first
-            before = [t for t in doc.within("timexes", s.start, trig.start) if t.date is not None and t.precision in ("day", "time")
-                      and (t.signal or "").lower() in _DEADLINE_SIGNALS and t.start not in f.used]
-            if before:
-                f.new = before[-1].date
-                f.used.add(before[-1].start)
+        if f.new is None and trig.rule in _NEW_DATE_FIRST:
+            _new_date_before(doc, f, s.start, trig.start, _NEW_DATE_FIRST[trig.rule])
         if _CHANGE_VERB.match(trig.text) and not _PASSIVE_AUX.search(doc.text[max(0, trig.start - 12) : trig.start]):
             subj = _parties_in(doc, s.start, trig.start)
             if subj and subj[-1].party not in f.granted_by and trig.start - subj[-1].end < 60:
